@@ -1,0 +1,3 @@
+"""radtrial: radiotherapy clinical trials end to end."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Revisions of the research database, oldest first."""

@@ -1,0 +1,26 @@
+"""The staff web app: server-rendered pages (Jinja2) over the same services as the API.
+
+Pages work without JavaScript. Every form carries a CSRF token; every page is rendered with
+autoescaping, in Norwegian bokmål or English (:mod:`radtrial.web.i18n`), and checked against
+the same site-isolation policy as the API (:func:`radtrial.services.policy.decide`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from radtrial.web import pages
+
+__all__ = ["STATIC_DIR", "install"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages, the static assets and the HTML error renderer to ``app``."""
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.render_error = pages.render_error

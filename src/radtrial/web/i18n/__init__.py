@@ -1,0 +1,58 @@
+"""The staff web app's words in Norwegian bokmål (``nb``) and English (``en``).
+
+One JSON catalogue per language, with the same keys (a test checks). The language follows the
+browser's ``Accept-Language`` unless the user has chosen one, which a cookie remembers.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "catalogue", "negotiate", "translate"]
+
+#: Supported languages, in the order the switch shows them.
+LANGUAGES = ("nb", "en")
+DEFAULT_LANGUAGE = "en"
+
+#: Language tags a browser may send for Norwegian; all are served in bokmål.
+_NORWEGIAN = frozenset({"nb", "no", "nn"})
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """The words of ``language`` by key."""
+    text = resources.files(__name__).joinpath(f"{language}.json").read_text(encoding="utf-8")
+    words: dict[str, str] = json.loads(text)
+    return words
+
+
+def translate(language: str, key: str, **values: object) -> str:
+    """The text of ``key`` in ``language`` (English, then the key itself, if missing), with
+    ``{name}`` placeholders filled in."""
+    text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    return text.format(**values) if values else text
+
+
+def negotiate(accept_language: str | None, chosen: str | None = None) -> str:
+    """The language to answer in: ``chosen`` if supported, else the browser's first
+    supported preference by quality (RFC 9110 §12.5.4), else English."""
+    if chosen in LANGUAGES:
+        return chosen
+    preferences: list[tuple[float, int, str]] = []
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        language = "nb" if primary in _NORWEGIAN else primary
+        if language in LANGUAGES and quality > 0:
+            preferences.append((-quality, index, language))
+    return min(preferences)[2] if preferences else DEFAULT_LANGUAGE

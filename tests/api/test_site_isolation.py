@@ -1,0 +1,210 @@
+"""Site isolation: the policy against an independent oracle, and every role at every site
+against every object route with other sites' ids (RELIABILITY.md row 9: 0 leaks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from radtrial.services.policy import Action, decide
+from radtrial.store.records import GrantRecord, Role, UserRecord
+from tests.api import oracle
+from tests.api.support import PARTICIPANTS, USERS, World, client_for, sign_in
+
+# -- the policy function against the oracle ---------------------------------------------------
+
+trials = st.sampled_from([*oracle.TRIALS, None])
+sites = st.sampled_from([*oracle.SITES, None])
+grants = st.tuples(st.sampled_from([role.value for role in Role]), trials, sites)
+
+
+def _user(grant_list: list[tuple[str, str | None, str | None]], active: bool) -> UserRecord:
+    from datetime import UTC, datetime
+
+    return UserRecord(
+        id=1,
+        username="someone",
+        full_name="Some One",
+        email="s@example.org",
+        active=active,
+        has_password=True,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        grants=tuple(GrantRecord(Role(r), t, s) for r, t, s in grant_list),
+    )
+
+
+@settings(max_examples=10_000, deadline=None, database=None)
+@given(
+    grant_list=st.lists(grants, max_size=4),
+    active=st.booleans(),
+    action=st.sampled_from(list(Action)),
+    trial=trials,
+    site=sites,
+)
+def test_the_policy_decides_as_the_oracle_in_every_case(
+    grant_list: list[tuple[str, str | None, str | None]],
+    active: bool,
+    action: Action,
+    trial: str | None,
+    site: str | None,
+) -> None:
+    expected = oracle.may(grant_list, active, action.value, trial, site)
+    assert decide(_user(grant_list, active), action, trial, site) is expected
+
+
+def test_the_oracle_and_the_policy_name_the_same_actions_and_roles() -> None:
+    from radtrial.services.policy import ACTION_ROLES
+
+    assert {a.value: {r.value for r in roles} for a, roles in ACTION_ROLES.items()} == oracle.ROLES
+
+
+# -- the API and pages with ids of other sites ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request for one object, and the oracle's verdict on whether it may be answered."""
+
+    path: str
+    action: str
+    trial: str | None
+    site: str | None
+    #: a site or trial the user may not see answers 403; a list filters instead
+    listing: bool = False
+
+
+def _probes(world: World) -> list[Probe]:
+    probes = []
+    for study_id, (trial, site) in PARTICIPANTS.items():
+        pid = world.participant_ids[study_id]
+        probes.append(Probe(f"/api/v1/audit/records/participants/{pid}", "audit.read", trial, site))
+        probes.append(Probe(f"/audit/participants/{pid}", "audit.read", trial, site))
+    for (trial, site), link_id in world.trial_site_ids.items():
+        if site in ("OUS", "HUS", "STO"):
+            probes.append(
+                Probe(f"/api/v1/audit/records/trial_sites/{link_id}", "audit.read", trial, site)
+            )
+    for code in ("OUS", "HUS", "STO", "UNN"):
+        # A site answers when the user may read it in at least one of its trials.
+        probes.append(Probe(f"/api/v1/sites/{code}", "site.read", None, code))
+        probes.append(Probe(f"/sites/{code}", "site.read", None, code))
+    for username, user_grants in USERS.items():
+        _role, trial, site = user_grants[0]
+        probes.append(Probe(f"/api/v1/users/{username}", "user.manage", trial, site))
+        if username in ("admin.ous", "inv.hus", "monitor"):
+            probes.append(Probe(f"/users/{username}/edit", "user.manage", trial, site))
+        probes.append(
+            Probe(
+                f"/api/v1/audit/records/role_grants/{world.grant_ids[username]}",
+                "audit.read",
+                trial,
+                site,
+            )
+        )
+        if username in ("admin.ous", "inv.hus", "monitor"):
+            user_id = world.user_ids[username]
+            probes.append(Probe(f"/api/v1/audit/records/users/{user_id}", "audit.read", None, None))
+    for slug in ("pallsoft", "prosarc2"):
+        probes.append(Probe(f"/api/v1/trials/{slug}", "trial.read", slug, None))
+        probes.append(Probe(f"/trials/{slug}", "trial.read", slug, None))
+    return probes
+
+
+def _site_trials() -> dict[str, set[str]]:
+    return {
+        "OUS": {"pallsoft", "prosarc2"},
+        "HUS": {"pallsoft", "prosarc2"},
+        "STO": {"pallsoft", "prosarc2"},
+        "UNN": {"pallsoft", "prosarc2"},
+    }
+
+
+def _expected(username: str, probe: Probe) -> bool:
+    grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+    if probe.action == "site.read" and probe.trial is None:
+        return any(
+            oracle.may(grant_list, True, "site.read", trial, probe.site)
+            for trial in _site_trials()[probe.site or ""]
+        )
+    return oracle.may(grant_list, True, probe.action, probe.trial, probe.site)
+
+
+@pytest.fixture(scope="module")
+def clients(shared_world: World) -> Iterator[dict[str, TestClient]]:
+    signed_in = {}
+    for username in USERS:
+        client = client_for(shared_world.db)
+        sign_in(client, shared_world, username)
+        signed_in[username] = client
+    yield signed_in
+    for client in signed_in.values():
+        client.close()
+
+
+def test_no_role_at_any_site_reaches_an_object_it_may_not_see(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    leaks, wrongly_refused, checked = [], [], 0
+    for probe in _probes(shared_world):
+        for username, client in clients.items():
+            response = client.get(probe.path, follow_redirects=False)
+            allowed = _expected(username, probe)
+            checked += 1
+            assert response.status_code in {200, 403}, (username, probe.path, response.text)
+            if response.status_code == 200 and not allowed:
+                leaks.append((username, probe.path))
+            if response.status_code == 403 and allowed:
+                wrongly_refused.append((username, probe.path))
+    assert leaks == []
+    assert wrongly_refused == []
+    assert checked > 400
+
+
+def test_lists_never_contain_another_sites_rows(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    for username, client in clients.items():
+        grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+        codes = {s["code"] for s in client.get("/api/v1/sites").json()}
+        for site in codes:
+            assert any(
+                oracle.may(grant_list, True, "site.read", trial, site)
+                for trial in ("pallsoft", "prosarc2")
+            ), (username, site)
+        for site in client.get("/api/v1/sites").json():
+            for row in site["trials"]:
+                assert oracle.may(grant_list, True, "site.read", row["trial"], site["code"])
+        listed = {t["slug"] for t in client.get("/api/v1/trials").json()}
+        assert listed == {
+            slug
+            for slug in ("pallsoft", "prosarc2")
+            if oracle.may(grant_list, True, "trial.read", slug, None)
+        }
+        response = client.get("/api/v1/users")
+        if response.status_code == 200:
+            for user in response.json():
+                for grant in user["grants"]:
+                    assert oracle.may(
+                        grant_list, True, "user.manage", grant["trial"], grant["site"]
+                    )
+        else:
+            assert response.status_code == 403
+            assert not any(r == "sponsor_admin" for r, _, _ in grant_list)
+
+
+def test_every_refusal_is_in_the_access_log(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    from radtrial.services.policy import access_log
+
+    before = len(access_log(shared_world.db, actor="inv.hus", action="audit.read"))
+    pid = shared_world.participant_ids["PALL-OUS-0001"]
+    assert clients["inv.hus"].get(f"/api/v1/audit/records/participants/{pid}").status_code == 403
+    rows = access_log(shared_world.db, actor="inv.hus", action="audit.read")
+    assert len(rows) == before + 1
+    assert (rows[0].outcome, rows[0].entity, rows[0].site_code) == ("denied", "participants", "OUS")

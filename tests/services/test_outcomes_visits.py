@@ -1,0 +1,116 @@
+"""Visits due per site, anchored on randomisation and on the RT course's delivered fractions;
+missed visits; PALLSOFT's overall survival from randomisation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from radtrial.errors import Conflict, InvalidInput, PermissionDenied
+from radtrial.services.outcomes import endpoints, pro, visits
+from radtrial.store.database import Database
+from radtrial.trial.visits import VisitStatus
+from tests.outcomes_support import (
+    START,
+    CalendarClock,
+    audit_rows,
+    enrol_pallsoft,
+    set_up,
+    treat,
+)
+
+
+@pytest.fixture
+def clock() -> CalendarClock:
+    return CalendarClock()
+
+
+@pytest.fixture
+def patient(database: Database, clock: CalendarClock) -> str:
+    set_up(database)
+    return enrol_pallsoft(database, clock)
+
+
+def _due(db: Database, actor: str = "nurse_ous", **options: object) -> list[tuple[str, str]]:
+    rows = visits.site_visits_due(db, actor=actor, site_code="OUS", **options)  # type: ignore[arg-type]
+    return [(row.due.visit_id, row.due.status.value) for row in rows]
+
+
+def test_visits_come_due_from_randomisation_and_the_delivered_course(
+    database: Database, clock: CalendarClock, patient: str
+) -> None:
+    # Baseline is anchored on randomisation (today) and due until today.
+    assert _due(database) == [("baseline", "due")]
+    pro.record_symptom(
+        database, actor="nurse_ous", study_id=patient, visit_id="baseline", symptom="pain", nrs=7
+    )
+    assert _due(database) == []
+    first, _last = treat(database, clock, patient, START + timedelta(days=7))
+    assert first == START + timedelta(days=7)
+    # Week 4 is anchored on the first fraction: due from day 21 to day 35.
+    clock.set_day(first + timedelta(days=24))
+    assert _due(database) == [("end_of_rt", "overdue"), ("week_4", "due")]
+    visits.record_missed_visit(
+        database, actor="inv_ous", study_id=patient, visit_id="end_of_rt", note="not contacted"
+    )
+    assert _due(database) == [("week_4", "due")]
+    assert _due(database, look_ahead_days=30, trial_slug="pallsoft") == [
+        ("week_4", "due"),
+        ("week_8", "not_yet_due"),
+    ]
+    schedule = visits.participant_visits(database, actor="monitor", study_id=patient)
+    states = {s.visit.visit_id: s.status for s in schedule}
+    assert states["baseline"] is VisitStatus.DONE_IN_WINDOW
+    assert states["end_of_rt"] is VisitStatus.MISSED
+    assert states["week_12"] is VisitStatus.NOT_YET_DUE
+    week_4 = next(s for s in schedule if s.visit.visit_id == "week_4")
+    assert week_4.visit.window is not None
+    assert week_4.visit.window.target_on == first + timedelta(days=28)
+    assert ("inv_ous", "insert", "visit_id", "end_of_rt") in audit_rows(database, "missed_visits")
+
+
+def test_missed_visits_need_a_reason_and_cannot_be_done_visits(
+    database: Database, patient: str
+) -> None:
+    pro.record_symptom(
+        database, actor="nurse_ous", study_id=patient, visit_id="baseline", symptom="pain", nrs=7
+    )
+    with pytest.raises(Conflict):
+        visits.record_missed_visit(
+            database, actor="inv_ous", study_id=patient, visit_id="baseline", note="x"
+        )
+    with pytest.raises(InvalidInput) as caught:
+        visits.record_missed_visit(
+            database, actor="inv_ous", study_id=patient, visit_id="week_4", note=" "
+        )
+    assert caught.value.location == "note"
+
+
+def test_visits_due_are_listed_only_for_a_site_the_user_works_at(
+    database: Database, patient: str
+) -> None:
+    assert _due(database, actor="monitor") == [("baseline", "due")]
+    with pytest.raises(PermissionDenied):
+        _due(database, actor="inv_hus")
+    with pytest.raises(PermissionDenied):
+        _due(database, actor="inv_hus", trial_slug="pallsoft")
+
+
+def test_pallsoft_overall_survival_runs_from_randomisation(
+    database: Database, clock: CalendarClock, patient: str
+) -> None:
+    pro.record_symptom(
+        database, actor="nurse_ous", study_id=patient, visit_id="baseline", symptom="pain", nrs=7
+    )
+    treat(database, clock, patient, START + timedelta(days=7))
+    report = endpoints.endpoint_report(database, actor="stat", target="pallsoft")
+    assert report.origin == "randomisation"
+    assert [e.value for e in report.endpoints] == ["os"]
+    (row,) = report.rows
+    assert row.arm_code in {"A", "B"}
+    assert (row.time.event, row.time.censored_at) == (False, "origin")
+    assert report.responders[0].status == "pending"
+    durations, observed = report.survival_data("os", arm=row.arm_code)
+    assert list(durations) == [0.0]
+    assert list(observed) == [0]
