@@ -7,12 +7,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection, select, text
 
 from radtrial.store.database import Database
 from radtrial.store.records import Role
 from radtrial.store.tables import RoleGrantRow
+
+#: The two trials' registry records (copies of ``shared/seeds``, so the suite needs nothing
+#: outside the repository).
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 
 
 class TickingClock:

@@ -3,6 +3,7 @@ Idempotency-Key, and never lost to a stale edit (If-Match)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -121,23 +122,32 @@ class TestIdempotency:
     ) -> None:
         sign_in(client, world, "admin")
         statuses: list[int] = []
+        errors: list[BaseException] = []
         barrier = threading.Barrier(4)
 
-        def retry() -> None:
-            with client_for(world.db) as twin:
-                twin.cookies = client.cookies
-                twin.headers["X-CSRF-Token"] = client.headers["X-CSRF-Token"]
-                barrier.wait()
+        def retry(twin: TestClient) -> None:
+            try:
+                barrier.wait(timeout=30)
                 response = twin.post(
                     "/api/v1/users", json=NEW_USER, headers={"Idempotency-Key": "burst"}
                 )
                 statuses.append(response.status_code)
+            except BaseException as error:  # reported below; a thread must not hang the run
+                errors.append(error)
+                barrier.abort()
 
-        threads = [threading.Thread(target=retry) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        # The clients start in this thread, so only the requests themselves race.
+        with contextlib.ExitStack() as stack:
+            twins = [stack.enter_context(client_for(world.db)) for _ in range(4)]
+            for twin in twins:
+                twin.cookies = client.cookies
+                twin.headers["X-CSRF-Token"] = client.headers["X-CSRF-Token"]
+            threads = [threading.Thread(target=retry, args=(twin,)) for twin in twins]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        assert not errors, errors
         assert set(statuses) <= {201, 409}
         assert 201 in statuses
         final = client.post("/api/v1/users", json=NEW_USER, headers={"Idempotency-Key": "burst"})
@@ -198,30 +208,35 @@ class TestStaleEdits:
             statuses: list[int] = []
 
             def edit(
+                twin: TestClient,
                 name: str,
                 etag: str = etag,
                 barrier: threading.Barrier = barrier,
                 statuses: list[int] = statuses,
             ) -> None:
-                with client_for(world.db) as twin:
+                barrier.wait(timeout=60)
+                statuses.append(
+                    twin.patch(
+                        "/api/v1/users/inv.ous",
+                        json={"full_name": name, "reason": "race"},
+                        headers={"If-Match": etag},
+                    ).status_code
+                )
+
+            # The clients start in this thread, so only the requests themselves race.
+            with contextlib.ExitStack() as stack:
+                twins = [stack.enter_context(client_for(world.db)) for _ in range(2)]
+                for twin in twins:
                     twin.cookies = client.cookies
                     twin.headers["X-CSRF-Token"] = client.headers["X-CSRF-Token"]
-                    barrier.wait()
-                    statuses.append(
-                        twin.patch(
-                            "/api/v1/users/inv.ous",
-                            json={"full_name": name, "reason": "race"},
-                            headers={"If-Match": etag},
-                        ).status_code
-                    )
-
-            threads = [
-                threading.Thread(target=edit, args=(f"Name {round_}-{i}",)) for i in range(2)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+                threads = [
+                    threading.Thread(target=edit, args=(twin, f"Name {round_}-{i}"))
+                    for i, twin in enumerate(twins)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=60)
             assert sorted(statuses) == [200, 412], statuses
             outcomes.extend(statuses)
         admin = get_user(world.db, actor="t", username="admin")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from radtrial.cli.app import app
 from radtrial.cli.output import EXIT_ERROR
 from radtrial.config import get_settings
+from tests.support import SEEDS
 
 runner = CliRunner()
 
@@ -164,26 +165,18 @@ def test_assumptions_lists_every_labelled_value(cli_env: tuple[str, str]) -> Non
     assert all(m["reason"] for m in marks)
 
 
-def _seeds() -> Path:
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / "seeds"
-        if candidate.is_dir():
-            return candidate
-    raise AssertionError("shared/seeds not found beside any ancestor of the tests")
-
-
 @pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("seed", ["pallsoft_NCT06398314.txt", "prosarc-2_NCT07173972.txt"])
 def test_both_seed_records_import_to_drafts_that_validate(
     cli_env: tuple[str, str], tmp_path: Path, seed: str
 ) -> None:
     draft = tmp_path / "draft.toml"
-    result = run("protocol", "import", str(_seeds() / seed), "-o", str(draft), "--json")
+    result = run("protocol", "import", str(SEEDS / seed), "-o", str(draft), "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["output"] == str(draft)
     validated = run("protocol", "validate", str(draft), "--json")
     assert validated.exit_code == 0, validated.output
     assert json.loads(validated.output)["registry_id"] == summary["registry_id"]
-    again = run("protocol", "import", str(_seeds() / seed), "-o", str(draft))
+    again = run("protocol", "import", str(SEEDS / seed), "-o", str(draft))
     assert again.exit_code == EXIT_ERROR

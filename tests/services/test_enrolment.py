@@ -400,7 +400,7 @@ def test_two_racing_registrations_of_one_person_register_it_once(trials: Databas
 
     def attempt() -> None:
         with Database(*urls, clock=trials.clock) as db:
-            barrier.wait()
+            barrier.wait(timeout=60)
             try:
                 outcomes.append(
                     register(db, actor="inv_ous", trial_slug="pallsoft", screening_id="OUS-S0001")
@@ -432,7 +432,7 @@ def test_concurrent_registrations_at_one_site_get_consecutive_unique_study_ids(
 
     def attempt(number: int) -> None:
         with Database(*urls, clock=trials.clock) as db:
-            barrier.wait()
+            barrier.wait(timeout=60)
             try:
                 ids.append(
                     register(

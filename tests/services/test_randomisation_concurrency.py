@@ -99,7 +99,7 @@ def test_2000_randomisations_from_16_workers_over_11_sites_stay_consistent(
     def worker(number: int) -> None:
         with Database(*_urls(database), clock=database.clock) as db:
             for batch in rounds:
-                barrier.wait()
+                barrier.wait(timeout=60)
                 if number >= len(batch):
                     continue
                 study_id = batch[number]

@@ -12,23 +12,15 @@ from radtrial.errors import Conflict, InvalidInput, NotFound, ProtocolError
 from radtrial.protocol import parse_protocol
 from radtrial.services import registry_import
 from radtrial.services.registry_import import import_registry_record
+from tests.support import SEEDS
 
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ctgov" / "NCT06398314.json"
 
 
-def shared_seeds() -> Path:
-    """``shared/seeds`` beside an ancestor of this file (the repo's checkout sits beside it)."""
-    for ancestor in Path(__file__).resolve().parents:
-        candidate = ancestor / "shared" / "seeds"
-        if candidate.is_dir():
-            return candidate
-    pytest.fail("no shared/seeds directory beside any ancestor of the test file")
-
-
 def test_importing_the_pallsoft_record_writes_a_draft_that_loads(tmp_path: Path) -> None:
     output = tmp_path / "pallsoft.toml"
-    result = import_registry_record(shared_seeds() / "pallsoft_NCT06398314.txt", output, NOW)
+    result = import_registry_record(SEEDS / "pallsoft_NCT06398314.txt", output, NOW)
     protocol = parse_protocol(output.read_text(encoding="utf-8"), str(output))
     assert protocol.trial.registry_id == result.registry_id == "NCT06398314"
     assert (result.inclusion, result.exclusion, result.criteria) == (13, 7, 20)
@@ -40,7 +32,7 @@ def test_importing_the_pallsoft_record_writes_a_draft_that_loads(tmp_path: Path)
 
 def test_importing_the_prosarc_record_counts_its_recognised_rules(tmp_path: Path) -> None:
     result = import_registry_record(
-        shared_seeds() / "prosarc-2_NCT07173972.txt", tmp_path / "prosarc.toml", NOW
+        SEEDS / "prosarc-2_NCT07173972.txt", tmp_path / "prosarc.toml", NOW
     )
     assert (result.inclusion, result.exclusion, result.sites, result.arms) == (7, 5, 2, 1)
     assert result.rules_recognised == 6

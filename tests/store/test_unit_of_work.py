@@ -230,7 +230,7 @@ def test_appends_from_concurrent_writers_never_fork_the_chain(database: Database
 
     def writer(number: int) -> None:
         try:
-            barrier.wait()
+            barrier.wait(timeout=60)
             for i in range(per_thread):
                 database.run(
                     lambda uow, code=f"S{number}-{i}": uow.sites.upsert(

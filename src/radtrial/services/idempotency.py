@@ -77,7 +77,9 @@ def begin(db: Database, *, username: str, key: str, request_sha256: str) -> Stor
         if stored is None or (
             stored.state == "in_flight" and uow.now() - stored.created_at > ABANDONED_AFTER
         ):
-            repo.begin_idempotency_key(username, key, request_sha256)
+            repo.begin_idempotency_key(
+                username, key, request_sha256, abandoned_before=uow.now() - ABANDONED_AFTER
+            )
             return None
         if stored.request_sha256 != request_sha256:
             raise InvalidInput(

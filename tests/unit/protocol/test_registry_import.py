@@ -15,6 +15,7 @@ from radtrial.protocol import Protocol, parse_protocol
 from radtrial.protocol.registry import draft_protocol, draft_toml, read_registry_record
 from radtrial.protocol.registry.marks import PLACEHOLDER
 from radtrial.protocol.registry.record import RegistryRecord
+from tests.support import SEEDS
 
 IMPORTED_AT = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ctgov"
@@ -68,15 +69,6 @@ PALLSOFT_CITIES = {
 }
 
 
-def shared_seeds() -> Path:
-    """``shared/seeds`` beside an ancestor of this file (the repo's checkout sits beside it)."""
-    for ancestor in Path(__file__).resolve().parents:
-        candidate = ancestor / "shared" / "seeds"
-        if candidate.is_dir():
-            return candidate
-    pytest.fail("no shared/seeds directory beside any ancestor of the test file")
-
-
 def read(path: Path) -> RegistryRecord:
     return read_registry_record(path.read_text(encoding="utf-8"), str(path))
 
@@ -87,12 +79,12 @@ def imported(path: Path) -> Protocol:
 
 @pytest.fixture(scope="module")
 def pallsoft() -> Protocol:
-    return imported(shared_seeds() / "pallsoft_NCT06398314.txt")
+    return imported(SEEDS / "pallsoft_NCT06398314.txt")
 
 
 @pytest.fixture(scope="module")
 def prosarc() -> Protocol:
-    return imported(shared_seeds() / "prosarc-2_NCT07173972.txt")
+    return imported(SEEDS / "prosarc-2_NCT07173972.txt")
 
 
 @pytest.fixture(scope="module")
@@ -112,14 +104,14 @@ def rule_of(protocol: Protocol, criterion_id: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", ["pallsoft_NCT06398314.txt", "prosarc-2_NCT07173972.txt"])
 def test_each_seed_record_drafts_a_protocol_that_loads_and_validates(name: str) -> None:
-    protocol = imported(shared_seeds() / name)
+    protocol = imported(SEEDS / name)
     assert protocol.trial.registry_id == name.split("_")[1].removesuffix(".txt")
     assert protocol.protocol.label == "0.0-import"
 
 
 @pytest.mark.parametrize("name", ["pallsoft_NCT06398314.txt", "prosarc-2_NCT07173972.txt"])
 def test_a_draft_names_its_record_and_import_time_in_a_header_comment(name: str) -> None:
-    record = read(shared_seeds() / name)
+    record = read(SEEDS / name)
     text = draft_toml(record, IMPORTED_AT)
     head = text.split("\n\n", 1)[0]
     assert head.startswith("# DRAFT protocol imported from the ClinicalTrials.gov record")
@@ -129,7 +121,7 @@ def test_a_draft_names_its_record_and_import_time_in_a_header_comment(name: str)
 
 
 def test_dates_are_written_as_toml_dates_not_strings() -> None:
-    text = draft_toml(read(shared_seeds() / "pallsoft_NCT06398314.txt"), IMPORTED_AT)
+    text = draft_toml(read(SEEDS / "pallsoft_NCT06398314.txt"), IMPORTED_AT)
     data = tomllib.loads(text)
     assert data["trial"]["start_date"] == date(2024, 12, 10)
     assert data["trial"]["completion_date"] == date(2030, 12, 31)
@@ -138,7 +130,7 @@ def test_dates_are_written_as_toml_dates_not_strings() -> None:
 
 
 def test_the_import_time_changes_the_header_but_not_the_protocol_content() -> None:
-    record = read(shared_seeds() / "prosarc-2_NCT07173972.txt")
+    record = read(SEEDS / "prosarc-2_NCT07173972.txt")
     later = datetime(2027, 1, 1, tzinfo=UTC)
     first = parse_protocol(draft_toml(record, IMPORTED_AT))
     second = parse_protocol(draft_toml(record, later))
@@ -147,7 +139,7 @@ def test_the_import_time_changes_the_header_but_not_the_protocol_content() -> No
 
 @pytest.mark.parametrize("name", ["pallsoft_NCT06398314.txt", "prosarc-2_NCT07173972.txt"])
 def test_every_value_the_record_lacks_is_marked_as_an_assumption(name: str) -> None:
-    protocol = imported(shared_seeds() / name)
+    protocol = imported(SEEDS / name)
     marked = {mark.path for mark in protocol.assumption_marks()}
     for path in (
         "consent",
@@ -526,7 +518,7 @@ def test_a_single_group_record_with_two_arm_groups_is_drafted_as_parallel_and_ma
 
 
 def test_a_text_record_with_windows_line_endings_and_a_bom_reads_the_same() -> None:
-    path = shared_seeds() / "pallsoft_NCT06398314.txt"
+    path = SEEDS / "pallsoft_NCT06398314.txt"
     text = path.read_text(encoding="utf-8")
     windows = read_registry_record("\ufeff" + text.replace("\n", "\r\n"), "windows.txt")
     assert windows.eligibility_text == read(path).eligibility_text
@@ -534,7 +526,7 @@ def test_a_text_record_with_windows_line_endings_and_a_bom_reads_the_same() -> N
 
 
 def test_facility_contacts_that_do_not_match_the_sites_are_left_out_with_a_note() -> None:
-    text = (shared_seeds() / "pallsoft_NCT06398314.txt").read_text(encoding="utf-8")
+    text = (SEEDS / "pallsoft_NCT06398314.txt").read_text(encoding="utf-8")
     record = read_registry_record(text.replace("Hanne Tøndel\n\nRole: primary\n\n", ""), "x.txt")
     assert all(location.contacts == () for location in record.locations)
     assert "cannot be matched to sites" in record.notes[0]
@@ -544,7 +536,7 @@ def test_facility_contacts_that_do_not_match_the_sites_are_left_out_with_a_note(
 
 
 def test_study_groups_name_their_interventions_without_an_interventions_list() -> None:
-    text = (shared_seeds() / "pallsoft_NCT06398314.txt").read_text(encoding="utf-8")
+    text = (SEEDS / "pallsoft_NCT06398314.txt").read_text(encoding="utf-8")
     start, end = text.index("Interventions\n\nLearn"), text.index("Eligibility Criteria\n")
     record = read_registry_record(text[:start] + text[end:], "x.txt")
     assert [g.interventions for g in record.arm_groups] == [("Palliative radiotherapy",)] * 2

@@ -274,12 +274,23 @@ class AuthRepository:
             created_at=row.created_at,
         )
 
-    def begin_idempotency_key(self, username: str, key: str, request_sha256: str) -> None:
-        """Store the key as in flight, for this request fingerprint, now (replacing an
-        abandoned one of the same user and key)."""
+    def begin_idempotency_key(
+        self, username: str, key: str, request_sha256: str, *, abandoned_before: datetime
+    ) -> None:
+        """Store the key as in flight, for this request fingerprint, now, replacing only an
+        in-flight row of the same user and key created before ``abandoned_before``.
+
+        The delete is conditional because, on PostgreSQL at READ COMMITTED, a row another
+        request committed after this transaction's read is visible to the delete: deleting it
+        unconditionally would let a racing duplicate run the request a second time. With the
+        condition, the insert below meets the other row's key and fails (a 409 upstream).
+        """
         self._connection.execute(
             delete(IdempotencyKeyRow).where(
-                IdempotencyKeyRow.username == username, IdempotencyKeyRow.key == key
+                IdempotencyKeyRow.username == username,
+                IdempotencyKeyRow.key == key,
+                IdempotencyKeyRow.state == "in_flight",
+                IdempotencyKeyRow.created_at < abandoned_before,
             )
         )
         self._connection.execute(
