@@ -220,3 +220,28 @@ def test_audit_checkpoint_refuses_to_overwrite_a_file(
     code, stdout, _ = invoke("audit", "checkpoint", "-o", str(checkpoint), "--json")
     assert code == EXIT_ERROR
     assert json.loads(stdout)["error"]["code"] == "conflict"
+
+
+def test_a_database_never_upgraded_is_named_with_the_command_that_fixes_it(
+    cli_database: Database,
+) -> None:
+    code, _, stderr = invoke("users", "list")
+    assert code == EXIT_ERROR
+    assert "storage_error" in stderr
+    assert "has no table" in stderr
+    assert "radtrial db upgrade" in " ".join(stderr.split())
+
+
+@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
+def test_an_unreachable_server_is_named_by_host_and_port(
+    cli_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "RADTRIAL_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/radtrial"
+    )
+    get_settings.cache_clear()
+    code, _, stderr = invoke("users", "list")
+    assert code == EXIT_ERROR
+    flat = " ".join(stderr.split())
+    assert "cannot connect to the database" in flat
+    assert "port 1" in flat

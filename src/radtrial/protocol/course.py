@@ -231,7 +231,8 @@ class CoursePolicy(Section):
         default=False, description="Gap compensation may give two fractions on one day"
     )
     min_interfraction_interval_hours: PositiveFloat = Field(
-        default=6.0, description="Shortest time between two fractions on one day"
+        description="Shortest time between two fractions on one day (a clinical value: the "
+        "trial file states it, there is no default)"
     )
     max_late_bed_increase_percent: NonNegativeFloat = Field(
         default=0.0,

@@ -25,7 +25,7 @@ class Randomisation(Section):
     ratio: Mapping[str, PositiveInt] = Field(description="Arm code -> allocation weight")
     block_sizes: tuple[PositiveInt, ...] = ()
     stratify_by: tuple[str, ...] = Field(
-        default=("site",), description="'site' or screening field names"
+        description="'site' or screening field names (the trial file states them; () for none)"
     )
     slots_per_stratum: PositiveInt | None = Field(
         default=None, description="Length of the generated list in each stratum"

@@ -21,6 +21,7 @@ personal data).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -214,6 +215,30 @@ def _violated(error: DBAPIError) -> str:
     return type(error.orig).__name__
 
 
+def _missing_table(error: DBAPIError) -> str | None:
+    """The table a statement needed that does not exist (a database never upgraded)."""
+    if getattr(error.orig, "sqlstate", None) == "42P01":  # PostgreSQL undefined_table
+        diag = getattr(error.orig, "diag", None)
+        text = str(getattr(diag, "message_primary", "") or "")
+        match = re.search(r'relation "([^"]+)" does not exist', text)
+        return match.group(1) if match else "?"
+    if isinstance(error.orig, sqlite3.OperationalError):
+        match = re.match(r"no such table: (\S+)", str(error.orig))
+        return match.group(1) if match else None
+    return None
+
+
+def _unreachable(error: DBAPIError) -> str | None:
+    """The driver's first line when the server could not be reached (it names the host and
+    port, never the password)."""
+    if getattr(error.orig, "sqlstate", None) is not None:
+        return None
+    first_line = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+    if first_line.startswith(("connection failed", "connection to server")):
+        return first_line
+    return None
+
+
 def _retryable(error: DBAPIError) -> bool:
     if getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
         return True
@@ -234,6 +259,16 @@ def translate_error(error: SQLAlchemyError) -> RadtrialError:
         kind = type(error.orig).__name__ if error.orig is not None else type(error).__name__
         if _retryable(error):
             return StorageBusy(f"the database is busy ({kind}); nothing was committed")
+        missing = _missing_table(error)
+        if missing is not None:
+            return StorageError(
+                f"the database has no table {missing!r}: its schema is missing or out of date; "
+                "run `radtrial db upgrade`",
+                detail={"missing_table": missing},
+            )
+        unreachable = _unreachable(error)
+        if unreachable is not None:
+            return StorageError(f"cannot connect to the database: {unreachable}")
         return StorageError(f"the database failed ({kind}); nothing was committed")
     return StorageError(f"storage failure ({type(error).__name__}); nothing was committed")
 

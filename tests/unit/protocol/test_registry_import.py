@@ -15,6 +15,7 @@ from radtrial.protocol import Protocol, parse_protocol
 from radtrial.protocol.registry import draft_protocol, draft_toml, read_registry_record
 from radtrial.protocol.registry.marks import PLACEHOLDER
 from radtrial.protocol.registry.record import RegistryRecord
+from radtrial.protocol.registry.text_record import split_conditions
 from tests.support import SEEDS
 
 IMPORTED_AT = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
@@ -438,9 +439,37 @@ def test_prosarc_responsible_party_is_the_principal_investigator(prosarc: Protoc
 def test_a_run_together_conditions_line_is_split_and_the_split_is_marked(
     prosarc: Protocol,
 ) -> None:
-    assert "Myxofibrosarcoma" in prosarc.trial.conditions
-    assert "Leiomyosarcoma (LMS)" in prosarc.trial.conditions
+    assert prosarc.trial.conditions == (
+        "Soft Tissue Sarcoma (STS)",
+        "Soft Tissue Sarcoma",
+        "Adult Soft Tissue Sarcoma of the Trunk and Extremities",
+        "Synovial Sarcomas",
+        "Undifferentiated Pleomorphic Sarcoma (UPS)",
+        "Myxofibrosarcoma",
+        "Leiomyosarcoma (LMS)",
+        "Pleomorphic Liposarcoma",
+        "Pleomorphic Rhabdomyosarcoma",
+        "Liposarcoma",
+    )
     assert "conditions" in prosarc.trial.assumptions
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Gastrointestinal Cancer Urologic Cancer", ["Gastrointestinal Cancer", "Urologic Cancer"]),
+        (
+            "Carcinoma of the Head and Neck Squamous Cell Carcinoma",
+            ["Carcinoma of the Head and Neck", "Squamous Cell Carcinoma"],
+        ),
+        ("Metastatic Disease (MD) Pain", ["Metastatic Disease (MD)", "Pain"]),
+        ("Soft Tissue Sarcoma", ["Soft Tissue Sarcoma"]),
+    ],
+)
+def test_run_together_conditions_split_at_disease_nouns_and_after_qualifiers(
+    line: str, expected: list[str]
+) -> None:
+    assert split_conditions(line) == expected
 
 
 # -- ClinicalTrials.gov API v2 JSON --------------------------------------------------------

@@ -248,6 +248,7 @@ def _prescription(
             ],
             "course": {
                 "rescheduling": policy,
+                "min_interfraction_interval_hours": 6.0,
                 "deviations": {
                     "total_dose_minor_percent": 5,
                     "total_dose_major_percent": 10,

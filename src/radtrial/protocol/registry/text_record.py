@@ -162,19 +162,32 @@ def _conditions(lines: list[Line]) -> tuple[tuple[str, ...], bool]:
 
 
 def split_conditions(line: str) -> list[str]:
-    """Split "Gastrointestinal Cancer Urologic Cancer" after each disease noun or "(ABBR)"."""
+    """Split "Gastrointestinal Cancer Urologic Cancer" after each disease noun or "(ABBR)".
+
+    A disease noun followed by a lowercase qualifier ("Sarcoma of the Trunk and Extremities")
+    keeps the qualifier: after a lowercase connector, one capitalised word belongs to it, and a
+    second capitalised word in a row starts the next condition ("... Extremities | Synovial
+    Sarcomas").
+    """
     tokens = line.split()
     out: list[str] = []
     current: list[str] = []
+    in_qualifier = False
     for position, token in enumerate(tokens):
         current.append(token)
         following = tokens[position + 1] if position + 1 < len(tokens) else None
         if following is None:
             break
+        if token[:1].islower():
+            in_qualifier = True
+            continue
         ends = token.endswith(")") or _CONDITION_HEAD.match(token.strip(",;")) is not None
+        if in_qualifier and not ends and following[:1].isupper():
+            ends = True
         if ends and following[:1].isupper():
             out.append(" ".join(current))
             current = []
+            in_qualifier = False
     if current:
         out.append(" ".join(current))
     return out
