@@ -1,7 +1,9 @@
 """The staff web app's words in Norwegian bokmål (``nb``) and English (``en``).
 
-One JSON catalogue per language, with the same keys (a test checks). The language follows the
-browser's ``Accept-Language`` unless the user has chosen one, which a cookie remembers.
+Each language is a folder of JSON files, one per area of the app (``base.json``, and one for
+each group of pages), merged into one catalogue; a key defined twice in a language is an error,
+and every language has the same keys (a test checks). The language follows the browser's
+``Accept-Language`` unless the user has chosen one, which a cookie remembers.
 """
 
 from __future__ import annotations
@@ -22,9 +24,24 @@ _NORWEGIAN = frozenset({"nb", "no", "nn"})
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    """The words of ``language`` by key."""
-    text = resources.files(__name__).joinpath(f"{language}.json").read_text(encoding="utf-8")
-    words: dict[str, str] = json.loads(text)
+    """The words of ``language`` by key, from every file in its folder.
+
+    Raises :class:`ValueError` naming the files if two of them define the same key.
+    """
+    words: dict[str, str] = {}
+    defined_in: dict[str, str] = {}
+    folder = resources.files(__name__).joinpath(language)
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if not entry.name.endswith(".json"):
+            continue
+        part: dict[str, str] = json.loads(entry.read_text(encoding="utf-8"))
+        for key, word in part.items():
+            if key in defined_in:
+                raise ValueError(
+                    f"i18n/{language}: key {key!r} is in both {defined_in[key]} and {entry.name}"
+                )
+            defined_in[key] = entry.name
+            words[key] = word
     return words
 
 
