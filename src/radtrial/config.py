@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     login_failures_per_address_hour: int = Field(
         default=300, ge=1, description="Failed sign-ins per client address per hour, then 429"
     )
+    portal_invitation_days: int = Field(
+        default=14, ge=1, le=60, description="A patient-portal link or code expires after this"
+    )
+    portal_idle_minutes: int = Field(
+        default=15, ge=1, le=30, description="A patient-portal session ends after this long unused"
+    )
+    portal_failures_per_address_hour: int = Field(
+        default=30, ge=1, le=300, description="Wrong portal codes per client address per hour"
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_outside_development(self) -> Settings:

@@ -112,6 +112,55 @@ def _probes(world: World) -> list[Probe]:
     for slug in ("pallsoft", "prosarc2"):
         probes.append(Probe(f"/api/v1/trials/{slug}", "trial.read", slug, None))
         probes.append(Probe(f"/trials/{slug}", "trial.read", slug, None))
+    probes.extend(_enrolment_probes(world))
+    return probes
+
+
+#: One screening per (trial, site, screener), made in the module's world (enrolment routes).
+SCREENINGS = (("pallsoft", "OUS", "inv.ous"), ("pallsoft", "HUS", "inv.hus"))
+
+
+def _screenings(world: World) -> dict[tuple[str, str], str]:
+    """The screening id of each (trial, site) in :data:`SCREENINGS`, screened once."""
+    from radtrial.services.screening import screen
+
+    made = getattr(world, "_screenings", None)
+    if made is None:
+        made = {
+            (trial, site): screen(
+                world.db, actor=actor, trial_slug=trial, site_code=site, data={}
+            ).screening.screening_id
+            for trial, site, actor in SCREENINGS
+        }
+        world._screenings = made  # type: ignore[attr-defined]
+    return dict(made)
+
+
+def _enrolment_probes(world: World) -> list[Probe]:
+    probes = []
+    for study_id, (trial, site) in PARTICIPANTS.items():
+        probes.append(Probe(f"/api/v1/participants/{study_id}", "participant.read", trial, site))
+        probes.append(Probe(f"/participants/{study_id}", "participant.read", trial, site))
+        probes.append(
+            Probe(
+                f"/api/v1/trials/{trial}/participants?site={site}", "participant.read", trial, site
+            )
+        )
+        probes.append(
+            Probe(f"/api/v1/trials/{trial}/screening-log?site={site}", "site.read", trial, site)
+        )
+        probes.append(Probe(f"/sites/{site}/trials/{trial}", "site.read", trial, site))
+        probes.append(
+            Probe(f"/trials/{trial}/screen?site={site}", "participant.write", trial, site)
+        )
+    for (trial, site), screening_id in _screenings(world).items():
+        path = f"/api/v1/trials/{trial}/screenings/{screening_id}"
+        probes.append(Probe(path, "participant.read", trial, site))
+        probes.append(
+            Probe(
+                f"/trials/{trial}/screen?screening={screening_id}", "participant.read", trial, site
+            )
+        )
     return probes
 
 
@@ -195,6 +244,73 @@ def test_lists_never_contain_another_sites_rows(
         else:
             assert response.status_code == 403
             assert not any(r == "sponsor_admin" for r, _, _ in grant_list)
+
+
+def test_lists_of_participants_and_screenings_hold_only_visible_sites(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    _screenings(shared_world)
+    for username, client in clients.items():
+        grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+        for trial in ("pallsoft", "prosarc2"):
+            response = client.get(f"/api/v1/trials/{trial}/participants")
+            may_read_trial = oracle.may(grant_list, True, "trial.read", trial, None)
+            assert response.status_code == (200 if may_read_trial else 403), (username, trial)
+            if response.status_code == 200:
+                rows = response.json()
+                assert all(
+                    oracle.may(grant_list, True, "participant.read", r["trial"], r["site"])
+                    for r in rows
+                ), (username, rows)
+                assert {r["study_id"] for r in rows} == {
+                    sid
+                    for sid, (t, s) in PARTICIPANTS.items()
+                    if t == trial and oracle.may(grant_list, True, "participant.read", t, s)
+                }
+            log = client.get(f"/api/v1/trials/{trial}/screening-log")
+            if log.status_code == 200:
+                for row in log.json()["screenings"]:
+                    assert oracle.may(grant_list, True, "site.read", trial, row["site"])
+
+
+#: Valid writes about a participant or screening, so a refusal cannot hide behind a 422.
+def _writes(study_id: str, trial: str, screening_id: str) -> list[tuple[str, object]]:
+    screening = f"/api/v1/trials/{trial}/screenings/{screening_id}"
+    return [
+        (f"/api/v1/participants/{study_id}/randomisation", None),
+        (f"/api/v1/participants/{study_id}/withdrawals", {"kind": "treatment", "reason": "x"}),
+        (
+            f"/api/v1/participants/{study_id}/optional-fraction-decision",
+            {"criterion_met": True, "give": False},
+        ),
+        (f"{screening}/evaluations", {"data": {}}),
+        (f"{screening}/consent", {"document_version": "1.0", "consented_on": "2026-03-01"}),
+        (f"{screening}/registration", None),
+        (f"{screening}/not-included", {"reason": "other", "note": "x"}),
+    ]
+
+
+def test_no_role_writes_another_sites_participants(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    screenings = _screenings(shared_world)
+    refused = 0
+    for (trial, site), screening_id in screenings.items():
+        study_id = next(s for s, (t, c) in PARTICIPANTS.items() if (t, c) == (trial, site))
+        for username, client in clients.items():
+            grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+            if oracle.may(grant_list, True, "participant.write", trial, site):
+                continue
+            for path, body in _writes(study_id, trial, screening_id):
+                response = client.post(path, json=body)
+                assert response.status_code == 403, (username, path, response.text)
+                refused += 1
+            page = client.post(
+                f"/participants/{study_id}/randomise",
+                data={"csrf_token": client.headers["X-CSRF-Token"], "confirm": "yes"},
+            )
+            assert page.status_code == 403, (username, study_id)
+    assert refused > 100
 
 
 def test_every_refusal_is_in_the_access_log(

@@ -268,3 +268,70 @@ def test_the_planning_systems_cumulative_dvh_is_read_from_the_dose(tmp_path: Pat
     assert list(tps.dose_gy) == [0.0, 0.5, 1.0]
     assert tps.volume == 10.0
     assert dose.tps_dvh(2) is None
+
+
+def _corrupt(path: Path, tag: tuple[int, int], vr: bytes, old: bytes, new: bytes) -> Path:
+    """Replace one explicit-VR little-endian element's value by bytes of the same length."""
+    assert len(old) == len(new)
+    header = tag[0].to_bytes(2, "little") + tag[1].to_bytes(2, "little") + vr
+    header += len(old).to_bytes(2, "little")
+    data = path.read_bytes()
+    assert data.count(header + old) == 1, (header + old, data.count(header + old))
+    path.write_bytes(data.replace(header + old, header + new))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("tag", "vr", "old", "new", "attribute"),
+    [
+        ((0x300A, 0x0078), b"IS", b"16", b"x6", "NumberOfFractionsPlanned"),
+        ((0x300A, 0x0084), b"DS", b"3.5 ", b"3.x ", "BeamDose"),
+        ((0x300A, 0x0026), b"DS", b"56.0", b"5e.0", "TargetPrescriptionDose"),
+        ((0x300A, 0x00C0), b"IS", b"1 ", b"? ", "BeamNumber"),
+        ((0x300A, 0x0071), b"IS", b"1 ", b"I ", "FractionGroupNumber"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_a_corrupted_number_in_a_plan_is_a_dicom_error_naming_file_and_attribute(
+    tmp_path: Path, tag: tuple[int, int], vr: bytes, old: bytes, new: bytes, attribute: str
+) -> None:
+    path = writer.write(tmp_path / "RP.dcm", writer.plan(beams=1))
+    _corrupt(path, tag, vr, old, new)
+    with pytest.raises(DicomError) as caught:
+        read_plan(path)
+    assert caught.value.location == str(path)
+    assert caught.value.detail["attribute"] == attribute
+    assert attribute in caught.value.message
+    assert "not a" in caught.value.message
+
+
+def test_a_corrupted_dose_grid_scaling_is_a_dicom_error(tmp_path: Path) -> None:
+    path = writer.write(
+        tmp_path / "RD.dcm",
+        writer.dose(linear_dose(), origin_mm=(-8, -8, -4), spacing_mm=(2, 2, 2)),
+    )
+    _corrupt(path, (0x3004, 0x000E), b"DS", b"1e-05 ", b"1x-05 ")
+    with pytest.raises(DicomError) as caught:
+        read_dose(path)
+    assert caught.value.detail == {"attribute": "DoseGridScaling", "found": "1x-05"}
+
+
+def test_the_fraction_group_and_beams_a_dose_was_calculated_for_are_read(tmp_path: Path) -> None:
+    path = writer.write(
+        tmp_path / "RD.dcm",
+        writer.dose(linear_dose(), origin_mm=(-8, -8, -4), spacing_mm=(2, 2, 2),
+                    summation="BEAM", fraction_group=2, beams=[3, 1]),
+    )  # fmt: skip
+    dose = read_dose(path)
+    assert dose.summation_type == "BEAM"
+    assert dose.referenced_fraction_group == 2
+    assert dose.referenced_beams == (3, 1)
+    assert all(type(b) is int for b in dose.referenced_beams)
+    plain = read_dose(
+        writer.write(
+            tmp_path / "RD2.dcm",
+            writer.dose(linear_dose(), origin_mm=(-8, -8, -4), spacing_mm=(2, 2, 2)),
+        )
+    )
+    assert plain.referenced_fraction_group is None
+    assert plain.referenced_beams == ()

@@ -113,8 +113,14 @@ def dose(
     summation: str = "PLAN",
     frame_of_reference: str = FRAME_OF_REFERENCE,
     orientation: Sequence[float] = (1, 0, 0, 0, 1, 0),
+    fraction_group: int | None = None,
+    beams: Sequence[int] = (),
 ) -> Dataset:
-    """An RT Dose of ``dose_gy[frame, row, column]`` with an empty SliceThickness."""
+    """An RT Dose of ``dose_gy[frame, row, column]`` with an empty SliceThickness.
+
+    ``fraction_group`` and ``beams`` fill the Referenced RT Plan Sequence (the fraction group
+    and beams a FRACTION, BEAM or per-session dose was calculated for).
+    """
     frames, rows, columns = dose_gy.shape
     ds = _base(RT_DOSE, "RTDOSE")
     ds.FrameOfReferenceUID = frame_of_reference
@@ -141,6 +147,21 @@ def dose(
     ds.DoseGridScaling = str(scaling)
     counts = np.rint(np.clip(dose_gy, 0, None) / scaling).astype(np.uint32)
     ds.PixelData = counts.tobytes()
+    if fraction_group is not None or beams:
+        plan_reference = Dataset()
+        plan_reference.ReferencedSOPClassUID = RT_ION_PLAN
+        plan_reference.ReferencedSOPInstanceUID = generate_uid()
+        group = Dataset()
+        group.ReferencedFractionGroupNumber = fraction_group if fraction_group is not None else 1
+        if beams:
+            referenced = []
+            for number in beams:
+                item = Dataset()
+                item.ReferencedBeamNumber = number
+                referenced.append(item)
+            group.ReferencedBeamSequence = DicomSequence(referenced)
+        plan_reference.ReferencedFractionGroupSequence = DicomSequence([group])
+        ds.ReferencedRTPlanSequence = DicomSequence([plan_reference])
     return ds
 
 

@@ -3,7 +3,7 @@ missed visits; PALLSOFT's overall survival from randomisation."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from tests.outcomes_support import (
     CalendarClock,
     audit_rows,
     enrol_pallsoft,
+    enrol_prosarc,
     set_up,
     treat,
 )
@@ -114,3 +115,59 @@ def test_pallsoft_overall_survival_runs_from_randomisation(
     durations, observed = report.survival_data("os", arm=row.arm_code)
     assert list(durations) == [0.0]
     assert list(observed) == [0]
+
+
+def _state(db: Database, study_id: str, visit_id: str) -> tuple[VisitStatus, object, bool]:
+    schedule = visits.participant_visits(db, actor="monitor", study_id=study_id)
+    state = next(s for s in schedule if s.visit.visit_id == visit_id)
+    return state.status, state.visit.window, state.visit.anchor_planned
+
+
+def test_a_planned_course_makes_the_baseline_before_rt_due_and_delivery_re_anchors(
+    database: Database, clock: CalendarClock
+) -> None:
+    from radtrial.services.course import deliver_fraction, plan_participant_course
+
+    set_up(database)
+    study_id = enrol_prosarc(database, clock)
+    # No course yet: PROSARC-2's baseline (day -14 from the first fraction) awaits its anchor.
+    assert _state(database, study_id, "baseline")[0] is VisitStatus.AWAITING_ANCHOR
+    assert _due(database) == []
+    start = START + timedelta(days=10)
+    plan = plan_participant_course(database, actor="inv_ous", study_id=study_id, start=start)
+    planned_first = plan.fractions[0].planned_date
+    planned_last = plan.fractions[-1].planned_date
+    # The planned first fraction anchors the baseline: due now, before RT starts.
+    status, window, planned = _state(database, study_id, "baseline")
+    assert (status, planned) == (VisitStatus.DUE, True)
+    assert window is not None
+    assert window.target_on == planned_first - timedelta(days=14)  # type: ignore[attr-defined]
+    assert window.closes_on == planned_first  # type: ignore[attr-defined]
+    rows = visits.site_visits_due(database, actor="nurse_ous", site_code="OUS")
+    assert [(r.due.visit_id, r.due.status.value, r.due.anchor_planned) for r in rows] == [
+        ("baseline", "due", True)
+    ]
+    # The end of RT is anchored on the planned last fraction.
+    status, window, planned = _state(database, study_id, "end_of_rt")
+    assert (status, planned) == (VisitStatus.NOT_YET_DUE, True)
+    assert window.target_on == planned_last  # type: ignore[union-attr]
+    # The first fraction is given two days later than planned: the schedule re-anchors on it.
+    delivered_on = planned_first + timedelta(days=2)
+    clock.set_day(delivered_on, time(12, 0))
+    first = plan.fractions[0]
+    deliver_fraction(
+        database,
+        actor="inv_ous",
+        study_id=study_id,
+        fraction=first.number,
+        doses={d.dose_level: d.planned_dose_gy for d in first.doses},
+        machine="PROTON-1",
+    )
+    status, window, planned = _state(database, study_id, "baseline")
+    assert planned is False
+    assert window.closes_on == delivered_on  # type: ignore[union-attr]
+    month_3 = _state(database, study_id, "month_3")
+    assert month_3[2] is False
+    assert month_3[1].target_on == delivered_on + timedelta(days=91)  # type: ignore[union-attr]
+    # The last fraction is still planned until the course is complete.
+    assert _state(database, study_id, "end_of_rt")[2] is True

@@ -64,6 +64,10 @@ RESEARCH_TABLES = {
     "sample_destructions",
     # per-visit toxicity assessments (r0007)
     "toxicity_assessments",
+    # plan quality assurance (r0008)
+    "plan_qa_evaluations",
+    "plan_qa_results",
+    "plan_qa_reports",
     # web platform: second factor, sessions, throttling, idempotency, access log (r0005)
     "user_totp",
     "totp_steps",

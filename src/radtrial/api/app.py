@@ -16,7 +16,17 @@ from fastapi.openapi.utils import get_openapi
 from radtrial import __version__
 from radtrial.api import errors
 from radtrial.api.idempotency import IDEMPOTENCY_HEADER, IdempotencyMiddleware
-from radtrial.api.routers import audit, auth, sites, trials, users
+from radtrial.api.routers import (
+    allocation_lists,
+    audit,
+    auth,
+    participants,
+    portal_invitations,
+    screenings,
+    sites,
+    trials,
+    users,
+)
 from radtrial.api.schemas import ErrorBody
 from radtrial.api.security import CSRF_HEADER, SESSION_COOKIE, SecurityHeadersMiddleware
 from radtrial.config import Settings
@@ -102,7 +112,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def api_router() -> APIRouter:
     """Every API resource's router, under ``/api/v1``."""
     router = APIRouter(prefix=API_V1)
-    for module in (auth, trials, sites, users, audit):
+    for module in (
+        auth,
+        trials,
+        sites,
+        users,
+        audit,
+        screenings,
+        participants,
+        allocation_lists,
+        portal_invitations,
+    ):
         router.include_router(module.router)
     return router
 
@@ -125,6 +145,11 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     install_web(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # Added last = outermost: security headers wrap everything, idempotency replays included.
-    app.add_middleware(IdempotencyMiddleware, prefix=API_V1, exempt=(f"{API_V1}/auth/",))
+    app.add_middleware(
+        IdempotencyMiddleware,
+        prefix=API_V1,
+        exempt=(f"{API_V1}/auth/",),
+        exempt_suffixes=("/portal-invitations",),
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     return app

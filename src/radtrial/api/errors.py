@@ -20,6 +20,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from radtrial.errors import (
+    AllocationListExhausted,
+    AlreadyRandomised,
+    AlreadyRegistered,
     AuditIntegrityError,
     Conflict,
     EnrolmentRefused,
@@ -56,6 +59,11 @@ ERROR_STATUSES: tuple[tuple[type[RadtrialError], int], ...] = (
     (NotFound, 404),
     (PreconditionFailed, 412),
     (Conflict, 409),
+    # Enrolment refusals that conflict with what is stored (a second registration or
+    # allocation, a used-up list) are 409; the other trial-rule refusals 422.
+    (AlreadyRegistered, 409),
+    (AlreadyRandomised, 409),
+    (AllocationListExhausted, 409),
     (PreconditionRequired, 428),
     (InvalidInput, 422),
     (EnrolmentRefused, 422),

@@ -33,10 +33,19 @@ _KEPT_HEADERS = frozenset({"content-type", "etag", "location", "retry-after"})
 class IdempotencyMiddleware:
     """See the module docstring; ``prefix`` is the API's path prefix."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str, exempt: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        prefix: str,
+        exempt: tuple[str, ...] = (),
+        exempt_suffixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.prefix = prefix
         self.exempt = exempt
+        # Writes whose answer holds a secret shown once (never stored for replay).
+        self.exempt_suffixes = exempt_suffixes
 
     def _applies(self, scope: Scope) -> bool:
         path = str(scope.get("path", ""))
@@ -45,6 +54,7 @@ class IdempotencyMiddleware:
             and scope.get("method") in _WRITES
             and path.startswith(self.prefix)
             and not path.startswith(self.exempt)
+            and not path.endswith(self.exempt_suffixes)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -17,7 +17,15 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
-from radtrial.dicom.files import floats, quiet_pydicom, raw_value, read_dataset, required
+from radtrial.dicom.files import (
+    floats,
+    number,
+    quiet_pydicom,
+    raw_value,
+    read_dataset,
+    required,
+    whole_number,
+)
 from radtrial.errors import DicomError
 from radtrial.rt.dvh.model import DoseGrid, TpsDvh
 
@@ -41,9 +49,9 @@ def _dose(dataset: Dataset, where: str) -> DoseGrid:
             location=where,
             detail={"attribute": "DoseUnits", "found": units},
         )
-    rows = int(required(dataset, "Rows", where))
-    columns = int(required(dataset, "Columns", where))
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+    rows = whole_number(required(dataset, "Rows", where), "Rows", where)
+    columns = whole_number(required(dataset, "Columns", where), "Columns", where)
+    frames = whole_number(dataset.get("NumberOfFrames", 1) or 1, "NumberOfFrames", where)
     spacing = floats(required(dataset, "PixelSpacing", where), "PixelSpacing", where)
     position = floats(
         required(dataset, "ImagePositionPatient", where), "ImagePositionPatient", where
@@ -51,7 +59,7 @@ def _dose(dataset: Dataset, where: str) -> DoseGrid:
     orientation = floats(
         required(dataset, "ImageOrientationPatient", where), "ImageOrientationPatient", where
     )
-    scaling = float(required(dataset, "DoseGridScaling", where))
+    scaling = number(required(dataset, "DoseGridScaling", where), "DoseGridScaling", where)
     if spacing.size != 2 or position.size != 3 or orientation.size != 6:
         raise DicomError(
             "PixelSpacing, ImagePositionPatient or ImageOrientationPatient has the wrong number "
@@ -87,6 +95,7 @@ def _dose(dataset: Dataset, where: str) -> DoseGrid:
         pixels = pixels.transpose(0, 2, 1)
         x, y = along_rows[:, 0], along_columns[:, 1]
     pixels, x, y, z = _increasing(pixels, x, y, z, where)
+    group, beams = _plan_reference(dataset, where)
     return DoseGrid(
         x_mm=x,
         y_mm=y,
@@ -97,7 +106,29 @@ def _dose(dataset: Dataset, where: str) -> DoseGrid:
         dose_type=str(dataset.get("DoseType", "") or "PHYSICAL"),
         source=where,
         tps_dvhs=_tps_dvhs(dataset, where),
+        referenced_fraction_group=group,
+        referenced_beams=beams,
     )
+
+
+def _plan_reference(dataset: Dataset, where: str) -> tuple[int | None, tuple[int, ...]]:
+    """(fraction group, beam numbers) the dose refers to in the RT Plan, where the file says.
+
+    DICOM PS3.3 C.8.8.3: Referenced RT Plan Sequence > Referenced Fraction Group Sequence >
+    Referenced Beam Sequence (required for FRACTION, BEAM and the session summation types).
+    """
+    group: int | None = None
+    beams: list[int] = []
+    for plan in dataset.get("ReferencedRTPlanSequence", []) or []:
+        for fraction_group in plan.get("ReferencedFractionGroupSequence", []) or []:
+            number = fraction_group.get("ReferencedFractionGroupNumber")
+            if number not in (None, ""):
+                group = whole_number(number, "ReferencedFractionGroupNumber", where)
+            for beam in fraction_group.get("ReferencedBeamSequence", []) or []:
+                value = beam.get("ReferencedBeamNumber")
+                if value not in (None, ""):
+                    beams.append(whole_number(value, "ReferencedBeamNumber", where))
+    return group, tuple(dict.fromkeys(beams))
 
 
 _LITTLE_ENDIAN_UNCOMPRESSED = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
@@ -184,12 +215,14 @@ def _tps_dvhs(dataset: Dataset, where: str) -> tuple[TpsDvh, ...]:
         data = floats(raw_value(item, _DVH_DATA), "DVHData", where)
         if data.size < 2:
             continue
-        scaling = float(item.get("DVHDoseScaling", 1.0) or 1.0)
+        scaling = number(item.get("DVHDoseScaling", 1.0) or 1.0, "DVHDoseScaling", where)
         widths, volumes = data[0::2] * scaling, data[1::2]
         edges = np.concatenate([[0.0], np.cumsum(widths)])
         out.append(
             TpsDvh(
-                roi_number=int(referenced[0].ReferencedROINumber),
+                roi_number=whole_number(
+                    referenced[0].get("ReferencedROINumber"), "ReferencedROINumber", where
+                ),
                 dose_gy=edges[:-1],
                 volume_cc=volumes,
                 dose_type=str(item.get("DoseType", "") or "PHYSICAL"),

@@ -117,6 +117,45 @@ def floats(raw: Any, keyword: str, where: str) -> np.ndarray:
         ) from exc
 
 
+def number(value: Any, keyword: str, where: str, context: str = "") -> float:
+    """One DS/FD/IS value as a float; a corrupted value is a :class:`DicomError` naming it.
+
+    pydicom keeps a DS it cannot parse as text (its warnings are collected), so the conversion
+    happens here, where the file and attribute are known.
+    """
+    try:
+        result = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _not_a_number(value, keyword, where, context, "a number") from exc
+    if result != result or result in (float("inf"), float("-inf")):
+        raise _not_a_number(value, keyword, where, context, "a finite number")
+    return result
+
+
+def whole_number(value: Any, keyword: str, where: str, context: str = "") -> int:
+    """One IS/US value as an int; anything else is a :class:`DicomError` naming it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)  # a plain int: pydicom's IS repr()s as a quoted string
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _not_a_number(value, keyword, where, context, "a whole number") from exc
+    if as_float != as_float or not as_float.is_integer():
+        raise _not_a_number(value, keyword, where, context, "a whole number")
+    return int(as_float)
+
+
+def _not_a_number(value: Any, keyword: str, where: str, context: str, what: str) -> DicomError:
+    inside = f" in {context}" if context else ""
+    shown = str(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return DicomError(
+        f"{keyword}{inside} is {shown!r}, not {what}",
+        location=where,
+        detail={"attribute": keyword, "found": shown},
+    )
+
+
 def raw_value(item: Dataset, tag: int) -> Any:
     """An element's value without pydicom's conversion (bytes for DS/IS when still raw)."""
     element = item.get_item(tag)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from radtrial.dicom.files import quiet_pydicom, read_dataset, required
+from radtrial.dicom.files import number, quiet_pydicom, read_dataset, required, whole_number
 from radtrial.rt.dvh.plan import Beam, DoseReference, FractionGroup, Plan
 
 
@@ -18,44 +18,44 @@ def read_plan(path: str | Path) -> Plan:
         return _plan(dataset, where)
 
 
-def _optional_float(item: Dataset, keyword: str) -> float | None:
+def _optional_float(item: Dataset, keyword: str, where: str, context: str) -> float | None:
     value = item.get(keyword)
     if value is None or value == "":
         return None
-    return float(value)
+    return number(value, keyword, where, context)
 
 
 def _plan(dataset: Dataset, where: str) -> Plan:
     beam_items = list(dataset.get("IonBeamSequence", []) or dataset.get("BeamSequence", []))
+    beam_sequence = "IonBeamSequence" if "IonBeamSequence" in dataset else "BeamSequence"
     beams = tuple(
         Beam(
-            number=int(required(b, "BeamNumber", where, "BeamSequence")),
+            number=whole_number(
+                required(b, "BeamNumber", where, beam_sequence), "BeamNumber", where, beam_sequence
+            ),
             name=str(b.get("BeamName", "") or ""),
-            radiation_type=str(required(b, "RadiationType", where, "BeamSequence")).upper(),
+            radiation_type=str(required(b, "RadiationType", where, beam_sequence)).upper(),
             delivery_type=str(b.get("TreatmentDeliveryType", "") or "TREATMENT"),
         )
         for b in beam_items
     )
     groups = tuple(
-        FractionGroup(
-            number=int(required(g, "FractionGroupNumber", where, "FractionGroupSequence")),
-            fractions_planned=int(
-                required(g, "NumberOfFractionsPlanned", where, "FractionGroupSequence")
-            ),
-            beam_dose_gy=tuple(
-                (int(r.ReferencedBeamNumber), _optional_float(r, "BeamDose"))
-                for r in g.get("ReferencedBeamSequence", [])
-            ),
-        )
-        for g in required(dataset, "FractionGroupSequence", where)
+        _fraction_group(g, where) for g in required(dataset, "FractionGroupSequence", where)
     )
     references = tuple(
         DoseReference(
-            number=int(r.get("DoseReferenceNumber", index + 1) or index + 1),
+            number=whole_number(
+                r.get("DoseReferenceNumber", index + 1) or index + 1,
+                "DoseReferenceNumber",
+                where,
+                "DoseReferenceSequence",
+            ),
             description=str(r.get("DoseReferenceDescription", "") or ""),
             structure_type=str(r.get("DoseReferenceStructureType", "") or ""),
             dose_reference_type=str(r.get("DoseReferenceType", "") or ""),
-            target_prescription_dose_gy=_optional_float(r, "TargetPrescriptionDose"),
+            target_prescription_dose_gy=_optional_float(
+                r, "TargetPrescriptionDose", where, "DoseReferenceSequence"
+            ),
         )
         for index, r in enumerate(dataset.get("DoseReferenceSequence", []))
     )
@@ -67,7 +67,42 @@ def _plan(dataset: Dataset, where: str) -> Plan:
         fraction_groups=groups,
         dose_references=references,
         referenced_structure_set_uid=(
-            str(structure_sets[0].ReferencedSOPInstanceUID) if structure_sets else None
+            str(structure_sets[0].get("ReferencedSOPInstanceUID", "") or "") or None
+            if structure_sets
+            else None
         ),
         source=where,
+    )
+
+
+def _fraction_group(group: Dataset, where: str) -> FractionGroup:
+    context = "FractionGroupSequence"
+    beams = []
+    for r in group.get("ReferencedBeamSequence", []) or []:
+        inner = "ReferencedBeamSequence"
+        beams.append(
+            (
+                whole_number(
+                    required(r, "ReferencedBeamNumber", where, inner),
+                    "ReferencedBeamNumber",
+                    where,
+                    inner,
+                ),
+                _optional_float(r, "BeamDose", where, inner),
+            )
+        )
+    return FractionGroup(
+        number=whole_number(
+            required(group, "FractionGroupNumber", where, context),
+            "FractionGroupNumber",
+            where,
+            context,
+        ),
+        fractions_planned=whole_number(
+            required(group, "NumberOfFractionsPlanned", where, context),
+            "NumberOfFractionsPlanned",
+            where,
+            context,
+        ),
+        beam_dose_gy=tuple(beams),
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
-from radtrial.dicom.files import quiet_pydicom, raw_value, read_dataset, required
+from radtrial.dicom.files import quiet_pydicom, raw_value, read_dataset, required, whole_number
 from radtrial.dicom.raw import roi_contours
 from radtrial.errors import DicomError
 from radtrial.rt.dvh.model import Plane, Structure, StructureSet
@@ -43,7 +43,8 @@ def _structure_set(dataset: Dataset, where: str) -> StructureSet:
     names: dict[int, str] = {}
     frames: dict[int, str] = {}
     for item in rois:
-        number = int(required(item, "ROINumber", where, "StructureSetROISequence"))
+        context = "StructureSetROISequence"
+        number = whole_number(required(item, "ROINumber", where, context), "ROINumber", where)
         names[number] = str(item.get("ROIName", "") or f"ROI {number}").strip()
         frames[number] = str(item.get("ReferencedFrameOfReferenceUID", "") or "")
     frame_uid = _frame_of_reference(dataset, frames)
@@ -70,7 +71,9 @@ def _structure_set(dataset: Dataset, where: str) -> StructureSet:
             raws.append(raw.strip(b" \x00"))
     planes_by_roi = _planes(owners, raws, names, where)
     kinds = {
-        int(item.ReferencedROINumber): str(item.get("RTROIInterpretedType", "") or "")
+        whole_number(item.ReferencedROINumber, "ReferencedROINumber", where): str(
+            item.get("RTROIInterpretedType", "") or ""
+        )
         for item in dataset.get("RTROIObservationsSequence", [])
         if "ReferencedROINumber" in item
     }
@@ -103,7 +106,12 @@ def _roi_contours(
             return [(n, [(k, d) for k, d in contours]) for n, contours in walked]
     out: list[tuple[int, list[tuple[bytes, bytes | None]]]] = []
     for item in dataset.get("ROIContourSequence", []):
-        number = int(required(item, "ReferencedROINumber", where, "ROIContourSequence"))
+        number = whole_number(
+            required(item, "ReferencedROINumber", where, "ROIContourSequence"),
+            "ReferencedROINumber",
+            where,
+            "ROIContourSequence",
+        )
         contours: list[tuple[bytes, bytes | None]] = []
         for contour in item.get("ContourSequence", []):
             kind = str(contour.get("ContourGeometricType", "") or "").encode("ascii")

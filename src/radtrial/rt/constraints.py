@@ -23,13 +23,20 @@ from typing import Literal
 from radtrial.errors import DicomError
 from radtrial.protocol.constraints import DoseConstraint, DoseConstraints
 from radtrial.rt.dvh.accurate import AccurateOptions
-from radtrial.rt.dvh.coverage import check_frame_of_reference
-from radtrial.rt.dvh.engine import Mode, compute_dvh
+from radtrial.rt.dvh.coverage import check_covers, check_frame_of_reference
+from radtrial.rt.dvh.engine import Mode, compute_dvh, prescription_isodose_volume_cc
 from radtrial.rt.dvh.histogram import Dvh
-from radtrial.rt.dvh.metrics import MetricContext, evaluate, metric_unit
+from radtrial.rt.dvh.metrics import (
+    MetricContext,
+    evaluate,
+    homogeneity_index,
+    metric_unit,
+    paddick_conformity_index,
+)
 from radtrial.rt.dvh.model import DoseGrid, StructureSet
 from radtrial.rt.dvh.plan import Plan
 from radtrial.rt.dvh.report import ReportRow, render_report
+from radtrial.rt.dvh.summation import course_dose
 from radtrial.rt.structures import NameResolution, normalise_names
 
 Verdict = Literal["pass", "minor", "major", "not_evaluated"]
@@ -47,8 +54,8 @@ class ConstraintResult:
     local_name: str | None
     metric: str
     comparison: str
-    limit: float
-    minor_limit: float
+    limit: float | None  # None for a plan property without a number (radiation type)
+    minor_limit: float | None
     unit: str
     value: float | None
     verdict: Verdict
@@ -154,9 +161,21 @@ def _row(
     )
 
 
+#: DICOM RadiationType of the treatment beams for each protocol modality.
+RADIATION_TYPES = {"photon": "PHOTON", "proton": "PROTON", "electron": "ELECTRON",
+                   "carbon_ion": "ION"}  # fmt: skip
+
+#: Constraint kinds whose structure is a target (HI, and CI for the prescription target).
+TARGET_KINDS = frozenset({"target_coverage", "target_maximum"})
+
+
 @dataclass(frozen=True)
 class PlanCheck:
-    """A plan checked against a protocol's table: rows, names and how doses were read."""
+    """A plan checked against a protocol's table: rows, names and how doses were read.
+
+    ``indices`` holds, per target structure (TG-263 name), the ICRU 83 homogeneity index and,
+    for the prescription target, the Paddick conformity index, in the table's dose unit.
+    """
 
     evaluation: Evaluation
     names: NameResolution
@@ -165,6 +184,8 @@ class PlanCheck:
     dose_note: str
     notes: tuple[str, ...]
     dvhs: Mapping[str, tuple[str, Dvh]] = field(default_factory=dict)
+    indices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    summation_types: tuple[str, ...] = ()
 
     @property
     def overall(self) -> Overall:
@@ -175,17 +196,27 @@ class PlanCheck:
 def check_plan(
     table: DoseConstraints,
     structure_set: StructureSet,
-    dose: DoseGrid,
+    dose: DoseGrid | Sequence[DoseGrid],
     plan: Plan | None = None,
     *,
     rbe: float | None = None,
     mode: Mode = "tps",
     site: str | None = None,
     options: AccurateOptions | None = None,
+    modality: str | None = None,
 ) -> PlanCheck:
-    """Map the plan's ROI names to TG-263, compute the DVHs the table needs, grade every row."""
+    """Map the plan's ROI names to TG-263, compute the DVHs the table needs, grade every row.
+
+    ``dose`` is one RT Dose or several to add up (beam doses, fraction-group doses); per-session
+    doses are scaled to the course (:func:`radtrial.rt.dvh.summation.course_dose`).
+    ``modality`` is the protocol's (``proton``, ``photon``...): a plan whose treatment beams are
+    of another radiation type is a major deviation.
+    """
+    doses = [dose] if isinstance(dose, DoseGrid) else list(dose)
+    course = course_dose(doses, plan)
+    dose = course.dose
     check_frame_of_reference(structure_set.frame_of_reference_uid, dose, structure_set.source)
-    notes: list[str] = []
+    notes: list[str] = list(course.notes)
     plan_frame = plan.frame_of_reference_uid if plan is not None else ""
     structure_frame = structure_set.frame_of_reference_uid
     if plan is not None and plan_frame and structure_frame and plan_frame != structure_frame:
@@ -198,7 +229,7 @@ def check_plan(
     names = normalise_names(
         [s.name for s in present], table.structure_names, site, {r.structure for r in table.rows}
     )
-    is_proton = plan.is_proton if plan is not None else False
+    is_proton = plan.is_proton if plan is not None else modality == "proton"
     factor, dose_note = dose_factor(
         table_unit=table.dose_unit, is_proton=is_proton, dose_type=dose.dose_type, rbe=rbe
     )
@@ -211,31 +242,121 @@ def check_plan(
     evaluation = evaluate_plan(table, dvhs)
     rows = list(evaluation.results)
     if plan is not None:
-        planned = plan.fractions_planned
-        rows.append(
-            ConstraintResult(
-                "plan_fractions",
-                "(plan)",
-                plan.label or None,
-                "fractions",
-                "==",
-                float(table.fractions),
-                float(table.fractions),
-                "1",
-                float(planned),
-                "pass" if planned == table.fractions else "major",
-                True,
-                "RT Plan NumberOfFractionsPlanned against the protocol",
-            )
-        )
+        rows.extend(_plan_rows(table, plan, modality))
         notes.append(f"radiation type: {', '.join(plan.radiation_types) or 'unknown'}")
-    if dose.summation_type not in ("PLAN", "MULTI_PLAN"):
-        notes.append(
-            f"the RT Dose is a {dose.summation_type} dose (DoseSummationType), not the plan dose"
-        )
     for tg263, locals_ in names.duplicates.items():
         notes.append(f"several ROIs map to {tg263} ({', '.join(locals_)}); the first is used")
-    return PlanCheck(Evaluation(tuple(rows)), names, mode, factor, dose_note, tuple(notes), dvhs)
+    indices, index_notes = _target_indices(table, structure_set, names, dvhs, dose, factor)
+    notes.extend(index_notes)
+    return PlanCheck(
+        Evaluation(tuple(rows)),
+        names,
+        mode,
+        factor,
+        dose_note,
+        tuple(notes),
+        dvhs,
+        indices,
+        course.summation_types,
+    )
+
+
+def _plan_rows(table: DoseConstraints, plan: Plan, modality: str | None) -> list[ConstraintResult]:
+    """The plan's fractions against the protocol's, and its radiation type against the
+    protocol's modality."""
+    planned = plan.fractions_planned
+    rows = [
+        ConstraintResult(
+            "plan_fractions",
+            "(plan)",
+            plan.label or None,
+            "fractions",
+            "==",
+            float(table.fractions),
+            float(table.fractions),
+            "1",
+            float(planned),
+            "pass" if planned == table.fractions else "major",
+            True,
+            "RT Plan NumberOfFractionsPlanned against the protocol",
+        )
+    ]
+    if modality is not None:
+        expected = RADIATION_TYPES.get(modality, modality.upper())
+        found = plan.radiation_types
+        matches = found == (expected,)
+        rows.append(
+            ConstraintResult(
+                "plan_radiation_type",
+                "(plan)",
+                plan.label or None,
+                "RadiationType",
+                "==",
+                None,
+                None,
+                "",
+                None,
+                "pass" if matches else "major",
+                True,
+                f"treatment beams: {', '.join(found) or 'none'}; the protocol prescribes "
+                f"{modality} ({expected})",
+            )
+        )
+    return rows
+
+
+def _target_indices(
+    table: DoseConstraints,
+    structure_set: StructureSet,
+    names: NameResolution,
+    dvhs: Mapping[str, tuple[str, Dvh]],
+    dose: DoseGrid,
+    factor: float,
+) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """HI of every target structure; CI (Paddick) of the prescription target.
+
+    The prescription isodose volume (PIV) counts the ``tps`` voxels of the EXTERNAL ROI (the
+    body) at or above the prescription, or of the whole dose grid when the plan has no body
+    contour or the grid does not cover it.
+    """
+    targets = [r.structure for r in table.rows if r.kind in TARGET_KINDS and r.structure in dvhs]
+    if table.target in dvhs:
+        targets.insert(0, table.target)
+    indices: dict[str, dict[str, float]] = {}
+    notes: list[str] = []
+    for name in dict.fromkeys(targets):
+        dvh = dvhs[name][1]
+        if dvh.is_empty:
+            continue
+        indices[name] = {"HI": homogeneity_index(dvh)}
+    if table.target in indices:
+        threshold = table.prescription_gy / factor if factor else table.prescription_gy
+        body_dvh = None
+        body = next(
+            (
+                s
+                for s in structure_set.structures
+                if s.kind.upper() == "EXTERNAL" and not s.is_empty
+            ),
+            None,
+        )
+        if body is None and "External" in names.by_tg263:
+            body = next(s for s in structure_set.structures if s.name == names.by_tg263["External"])
+        if body is not None:
+            try:
+                check_covers(body, dose)
+                body_dvh = compute_dvh(body, dose, "tps").dvh
+            except DicomError:
+                notes.append(
+                    f"CI: the dose grid does not cover the body contour {body.name!r}; the "
+                    "prescription isodose volume is counted in the whole grid"
+                )
+        piv = prescription_isodose_volume_cc(dose, threshold, body_dvh)
+        indices[table.target]["CI"] = paddick_conformity_index(
+            dvhs[table.target][1], table.prescription_gy, piv
+        )
+        indices[table.target]["PIV_cc"] = piv
+    return indices, notes
 
 
 def plan_report(
@@ -276,4 +397,8 @@ def plan_report(
         curves=curves,
         facts=all_facts,
         notes=[*check.notes, *(unmapped if check.names.unmapped else ())],
+        indices={
+            (f"{name} ({check.dvhs[name][0]})" if check.dvhs[name][0] != name else name): values
+            for name, values in check.indices.items()
+        },
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from radtrial.stats.competing_risks import (
     CumulativeIncidence,
     GrayTest,
+    LandmarkIncidence,
+    landmark_cumulative_incidence,
 )
 from radtrial.stats.cox import (
     CoxPH,
@@ -78,6 +80,7 @@ __all__ = [
     "KaplanMeier",
     "LandmarkDesign",
     "LandmarkEstimate",
+    "LandmarkIncidence",
     "LandmarkTest",
     "LogRankTest",
     "NonInferiorityDesign",
@@ -99,6 +102,7 @@ __all__ = [
     "exponential_cumulative_hazard",
     "farrington_manning",
     "farrington_manning_z",
+    "landmark_cumulative_incidence",
     "landmark_survival",
     "landmark_survival_design",
     "landmark_z",

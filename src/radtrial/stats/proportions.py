@@ -229,16 +229,61 @@ def restricted_mle(
     u = sign(v)·√(b²/(9a²) − c/(3a)); w = (π + arccos(v/u³))/3;
     p̃_exp = 2u·cos(w) − b/(3a), p̃_ctl = p̃_exp − δ.
 
+    The trigonometric root loses half the digits where the cubic has a (nearly) double root,
+    which happens when the maximum sits on, or next to, an end of the feasible segment
+    max(0, δ) ≤ p_exp ≤ min(1, 1 + δ) — e.g. 54/54 vs 7/7 at δ = 0 gave 0.99999998, not 1.
+    So the root is finished on the score equation itself. The constrained log-likelihood
+    ℓ(p) = x_exp log p + (n_exp − x_exp) log(1 − p) + x_ctl log(p − δ) + (n_ctl − x_ctl)
+    log(1 − p + δ) is strictly concave on the segment, so its maximiser is an end exactly when
+    the score ℓ′ (terms with a zero count dropped) has the wrong sign there — evaluated with the
+    exact end values, so all-or-none tables give exactly 0 or 1 — and otherwise the simple root
+    of ℓ′ inside, which safeguarded Newton steps (bisection when a step leaves the bracket)
+    polish from the cubic's root to full double precision.
+
     Returns (p̃_exp, p̃_ctl), broadcast over the inputs; ``delta`` must lie in [−1, 1].
+    Counts need not be whole numbers (the designs pass expected proportions with n = 1).
     Counts are not re-validated here (this is the inner loop of simulations); use the public
     tests and intervals for checked input.
     """
-    n1 = np.asarray(n_exp, dtype=np.float64)
-    n2 = np.asarray(n_ctl, dtype=np.float64)
-    p1 = np.asarray(x_exp, dtype=np.float64) / n1
-    p2 = np.asarray(x_ctl, dtype=np.float64) / n2
-    d0 = np.asarray(delta, dtype=np.float64)
-    theta = n2 / n1
+    x1, m1, x2, m2, d0 = (
+        np.asarray(a, dtype=np.float64)
+        for a in np.broadcast_arrays(x_exp, n_exp, x_ctl, n_ctl, delta)
+    )
+    shape = d0.shape
+    x1, m1, x2, m2, d0 = (a.reshape(-1) for a in (x1, m1, x2, m2, d0))
+    pe = _cubic_root(x1 / m1, x2 / m2, m2 / m1, d0)
+    f1 = m1 - x1
+    f2 = m2 - x2
+    # The feasible segment of p_exp and, at each end, the exact values of p_exp, 1 − p_exp,
+    # p_ctl and 1 − p_ctl (``+ 0.0`` turns a −0.0 into +0.0, so a count over it is +inf).
+    plus = np.maximum(0.0, d0) + 0.0
+    minus = np.maximum(0.0, -d0) + 0.0
+    low = plus
+    high = 1.0 - minus
+    with np.errstate(invalid="ignore"):  # inf − inf only where the segment is a point
+        at_high = _score(x1, f1, x2, f2, high, minus, 1.0 - plus, plus)
+        at_low = _score(x1, f1, x2, f2, low, 1.0 - plus, minus, 1.0 - minus)
+    on_high = (at_high >= 0.0) | (low >= high)
+    on_low = ~on_high & (at_low <= 0.0)
+    pe = np.where(on_high, high, np.where(on_low, low, pe))
+    inside = np.flatnonzero(~on_high & ~on_low)
+    if inside.size:
+        pe[inside] = _polish(
+            pe[inside],
+            x1[inside],
+            f1[inside],
+            x2[inside],
+            f2[inside],
+            d0[inside],
+            low[inside],
+            high[inside],
+        )
+    pc = np.clip(pe - d0, 0.0, 1.0)
+    return pe.reshape(shape), pc.reshape(shape)
+
+
+def _cubic_root(p1: FloatArray, p2: FloatArray, theta: FloatArray, d0: FloatArray) -> FloatArray:
+    """Farrington & Manning's trigonometric root p̃_exp of the likelihood cubic, unpolished."""
     a = 1.0 + theta
     b = -(1.0 + theta + p1 + theta * p2 + d0 * (theta + 2.0))
     c = d0 * d0 + d0 * (2.0 * p1 + theta + 1.0) + p1 + theta * p2
@@ -252,11 +297,79 @@ def restricted_mle(
     safe = np.where(u3 == 0.0, 1.0, u3)
     ratio = np.where(u3 == 0.0, 0.0, np.clip(v / safe, -1.0, 1.0))
     w = (np.pi + np.arccos(ratio)) / 3.0
-    pe = 2.0 * u * np.cos(w) - b3a
-    # Rounding can leave the root a hair outside the feasible segment; put it back.
-    pe = np.clip(pe, np.maximum(0.0, d0), np.minimum(1.0, 1.0 + d0))
-    pc = np.clip(pe - d0, 0.0, 1.0)
-    return pe, pc
+    return np.asarray(2.0 * u * np.cos(w) - b3a, dtype=np.float64)
+
+
+def _term(count: FloatArray, denominator: FloatArray, power: int = 1) -> FloatArray:
+    """count / denominator**power, 0 when the count is 0 (that term is absent), +inf at 0."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = count / denominator**power
+    return np.asarray(np.where(count > 0.0, value, 0.0), dtype=np.float64)
+
+
+def _score(
+    x1: FloatArray,
+    f1: FloatArray,
+    x2: FloatArray,
+    f2: FloatArray,
+    pe: FloatArray,
+    qe: FloatArray,
+    pc: FloatArray,
+    qc: FloatArray,
+) -> FloatArray:
+    """dℓ/dp_exp along p_exp − p_ctl = δ: x₁/p_e − f₁/q_e + x₂/p_c − f₂/q_c (f = n − x)."""
+    return _term(x1, pe) - _term(f1, qe) + _term(x2, pc) - _term(f2, qc)
+
+
+# Newton from the cubic's root needs two or three steps; bisection fallbacks at most ~55 more.
+_POLISH_STEPS = 80
+
+
+def _polish(
+    p: FloatArray,
+    x1: FloatArray,
+    f1: FloatArray,
+    x2: FloatArray,
+    f2: FloatArray,
+    d0: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+) -> FloatArray:
+    """The root of the decreasing score inside (low, high): Newton, bracketed by bisection."""
+    lo = low.copy()
+    hi = high.copy()
+    out = np.where((p > lo) & (p < hi), p, (lo + hi) / 2.0)
+    active = np.arange(out.size)
+    eps = np.finfo(np.float64).eps
+    for _ in range(_POLISH_STEPS):
+        pe = out[active]
+        a1, b1, a2, b2, d = x1[active], f1[active], x2[active], f2[active], d0[active]
+        qe = 1.0 - pe
+        pc = pe - d
+        qc = qe + d
+        g = _score(a1, b1, a2, b2, pe, qe, pc, qc)
+        slope = -(_term(a1, pe, 2) + _term(b1, qe, 2) + _term(a2, pc, 2) + _term(b2, qc, 2))
+        lo[active] = np.where(g > 0.0, pe, lo[active])
+        hi[active] = np.where(g < 0.0, pe, hi[active])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = g / slope
+        newton = pe - step
+        left, right = lo[active], hi[active]
+        # Converged: the Newton step is below an ulp or two of p (it may then not move p off
+        # the bracket's end it has just set), or the bracket itself has closed.
+        small = np.isfinite(slope) & (np.abs(step) <= 2.0 * eps * pe)
+        done = (g == 0.0) | small | (right - left <= 2.0 * eps * right)
+        inside = (newton > left) & (newton < right)
+        new = np.where(
+            done,
+            np.clip(np.where(np.isfinite(newton), newton, pe), left, right),
+            np.where(inside, newton, (left + right) / 2.0),
+        )
+        out[active] = new
+        active = active[~done]
+        if active.size == 0:
+            break
+    return out
 
 
 def score_statistic(

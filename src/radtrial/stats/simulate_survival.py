@@ -1,48 +1,83 @@
 """Monte-Carlo operating characteristics of the PROSARC-2 single-arm survival design.
 
 Each simulated trial enrols ``n`` patients uniformly over the accrual period and is analysed
-``follow_up_months`` after the last possible entry; event times follow a (piecewise) exponential
-model scaled so that S(landmark) equals S0 (type I error) or S1 (power). Optional competing
-death and dropout censor the endpoint. Whole chunks of trials are simulated as 2-D arrays (one
-row per trial) and analysed with :func:`radtrial.stats.kaplan_meier.landmark_survival` or the
-vectorised one-sample log-rank statistic: no fitter is called per trial.
+``follow_up_months`` after the last possible entry. Local progression and death without local
+progression are two cause-specific hazards (Putter H, Fiocco M, Geskus RB. Tutorial in
+biostatistics: competing risks and multi-state models. Stat Med 2007;26:2389–2430,
+doi:10.1002/sim.2712): a (piecewise) exponential local-progression hazard θ·r(t) and a
+constant death hazard λ_D; dropout censors. The endpoint is chosen with ``endpoint``:
 
-Monte-Carlo standard error of a rejection rate p̂ from B trials: √(p̂(1 − p̂)/B) (Morris TP,
-White IR, Crowther MJ. Using simulation studies to evaluate statistical methods. Stat Med
-2019;38:2074–2102, doi:10.1002/sim.8086, Table 6).
+- ``"lpfs"`` (the default; PROSARC-2's primary endpoint as
+  :mod:`radtrial.trial.time_to_event` defines it): local progression **or death**, whichever
+  comes first, is the event; θ is set so that LPFS at the landmark, exp(−θR(t0) − λ_D t0), is
+  S0 (type I error) or S1 (power). The analysis is Kaplan–Meier
+  (:func:`radtrial.stats.kaplan_meier.landmark_survival`) or the one-sample log-rank test
+  against the null LPFS curve, Λ0(t) = θ0·R(t) + λ_D·t.
+- ``"local-progression"``: local progression is the event and death is a **competing risk**;
+  S0 and S1 are the freedom from local progression 1 − F_LP(t0), F_LP the cumulative
+  incidence, and θ solves 1 − F_LP(t0) = S0 or S1 given λ_D. The landmark tests use the
+  Aalen–Johansen F̂_LP(t0) with its jackknife variance
+  (:func:`radtrial.stats.competing_risks.landmark_cumulative_incidence`, = R ``survfit``); the
+  one-sample log-rank test compares observed local progressions with the null cause-specific
+  cumulative hazard θ0·R(t), deaths censoring.
+
+With λ_D = 0 the two endpoints are the same random variable (only the landmark variance differs:
+Greenwood's against the jackknife). Treating death as censoring of a *net* local-progression
+curve (what this simulation once did) is not offered: it describes a world without death, and
+1 − Kaplan–Meier with deaths censored overstates the cumulative incidence (Putter et al. 2007).
+
+Whole chunks of trials are simulated as 2-D arrays (one row per trial) and analysed at once; no
+fitter is called per trial. Monte-Carlo standard error of a rejection rate p̂ from B trials:
+√(p̂(1 − p̂)/B) (Morris TP, White IR, Crowther MJ. Using simulation studies to evaluate
+statistical methods. Stat Med 2019;38:2074–2102, doi:10.1002/sim.8086, Table 6).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal, cast
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import ndtri
 
 from radtrial.errors import InvalidInput
 from radtrial.stats import _input
-from radtrial.stats._input import FloatArray
+from radtrial.stats._input import BoolArray, FloatArray, IntArray
+from radtrial.stats.competing_risks import landmark_cumulative_incidence
 from radtrial.stats.kaplan_meier import landmark_survival
 from radtrial.stats.landmark import Transform, landmark_z
 
-__all__ = ["PiecewiseHazard", "Prosarc2Simulation", "simulate_prosarc2"]
+__all__ = [
+    "ENDPOINTS",
+    "TESTS",
+    "Endpoint",
+    "PiecewiseHazard",
+    "Prosarc2Simulation",
+    "SurvivalTestName",
+    "simulate_prosarc2",
+]
 
 SurvivalTestName = Literal[
     "landmark-loglog", "landmark-log", "landmark-plain", "one-sample-logrank"
 ]
 TESTS: Final = ("landmark-loglog", "landmark-log", "landmark-plain", "one-sample-logrank")
+Endpoint = Literal["lpfs", "local-progression"]
+ENDPOINTS: Final = ("lpfs", "local-progression")
 _TRANSFORM: Final[dict[str, Transform]] = {
     "landmark-loglog": "log-log",
     "landmark-log": "log",
     "landmark-plain": "plain",
 }
 
+#: Event codes of a simulated patient.
+CENSORED, LOCAL_PROGRESSION, DEATH = 0, 1, 2
+
 
 @dataclass(frozen=True, slots=True)
 class PiecewiseHazard:
-    """The shape of a piecewise-constant hazard, scaled later to hit S(landmark).
+    """The shape r(t) of a piecewise-constant hazard, scaled later (θ·r) to hit the landmark.
 
     ``relative_rates[0]`` applies on [0, cuts_months[0]), ..., the last one after the last cut;
     a last rate of 0 gives a cured fraction. The exponential model is ``PiecewiseHazard()``.
@@ -58,8 +93,10 @@ class PiecewiseHazard:
             raise InvalidInput(
                 "needs exactly one more rate than cut points", location="relative_rates"
             )
-        if cuts.size and (np.any(cuts <= 0) or np.any(np.diff(cuts) <= 0)):
-            raise InvalidInput("must be positive and increasing", location="cuts_months")
+        if cuts.size and (
+            not np.all(np.isfinite(cuts)) or np.any(cuts <= 0) or np.any(np.diff(cuts) <= 0)
+        ):
+            raise InvalidInput("must be positive, finite and increasing", location="cuts_months")
         if not np.all(np.isfinite(rates)) or np.any(rates < 0):
             raise InvalidInput("must be finite and non-negative", location="relative_rates")
 
@@ -75,12 +112,66 @@ class PiecewiseHazard:
         idx = np.searchsorted(x, t, side="right") - 1
         return np.asarray(cum[idx] + rates[idx] * (t - x[idx]), dtype=np.float64)
 
-    def scale_for(self, survival: float, landmark: float) -> float:
-        """θ such that exp(−θ R(landmark)) = ``survival``."""
+    def scale_for(self, survival: float, landmark: float, death_hazard: float = 0.0) -> float:
+        """θ with exp(−θR(t0) − λ_D·t0) = ``survival``: the LPFS (or, λ_D = 0, net) target."""
         base = float(self.relative_cumulative_hazard(np.array([landmark]))[0])
         if base <= 0:
             raise InvalidInput("gives zero hazard before the landmark", location="hazard")
-        return float(-np.log(survival) / base)
+        room = -np.log(survival) - death_hazard * landmark
+        if room <= 0:
+            raise InvalidInput(
+                f"death alone leaves S({landmark:g}) at {np.exp(-death_hazard * landmark):.4f}, "
+                f"not above {survival:g}: lower the death hazard",
+                location="death_hazard",
+            )
+        return float(room / base)
+
+    def cumulative_incidence(self, scale: float, death_hazard: float, t: float) -> float:
+        """F_LP(t) = ∫0^t θr(u)·exp(−θR(u) − λ_D u) du with a competing death hazard λ_D.
+
+        On a piece where r is constant the cause-specific hazards are constant, so the integral
+        is θr/(θr + λ_D) times the fall of the all-cause survival over the piece (closed form).
+        """
+        x, rates, cum = self._knots()
+        ends = np.r_[x[1:], np.inf]
+        inside = x < t
+        start, stop = x[inside], np.minimum(ends[inside], t)
+        a = scale * rates[inside]
+        total = a + death_hazard
+
+        def all_cause(u: FloatArray, c: FloatArray) -> FloatArray:
+            return np.asarray(np.exp(-scale * c - death_hazard * u), dtype=np.float64)
+
+        fall = all_cause(start, cum[inside]) - all_cause(
+            stop, cum[inside] + rates[inside] * (stop - start)
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total > 0, a / total, 0.0)
+        return float(np.sum(share * fall))
+
+    def competing_scale_for(self, survival: float, landmark: float, death_hazard: float) -> float:
+        """θ with 1 − F_LP(t0) = ``survival`` when death competes at rate λ_D (a root in θ)."""
+        net = self.scale_for(survival, landmark)
+        if death_hazard <= 0:
+            return net
+        target = 1.0 - survival
+
+        def gap(theta: float) -> float:
+            return self.cumulative_incidence(theta, death_hazard, landmark) - target
+
+        # Death removes patients who would have progressed, so θ must exceed the net value.
+        high = 2.0 * net
+        for _ in range(200):
+            if gap(high) >= 0:
+                break
+            high *= 2.0
+        else:
+            raise InvalidInput(
+                f"no local-progression hazard brings the incidence at {landmark:g} months to "
+                f"{target:g} before death does: lower the death hazard",
+                location="death_hazard",
+            )
+        return float(brentq(gap, net, high, xtol=1e-14 * high, rtol=4 * np.finfo(float).eps))
 
     def sample(self, scale: float, unit_exponentials: FloatArray) -> FloatArray:
         """Event times by inversion: R(T) = E/θ (infinite when the hazard ends at 0)."""
@@ -108,6 +199,13 @@ class Prosarc2Simulation:
     type_i_error: float
     type_i_error_mc_se: float
     seed_entropy: int | None
+    endpoint: str = "lpfs"
+    death_hazard: float = 0.0
+    accrual_months: float = 36.0
+    follow_up_months: float = 24.0
+    dropout: float = 0.0
+    hazard_cuts_months: tuple[float, ...] = ()
+    hazard_relative_rates: tuple[float, ...] = (1.0,)
 
     @property
     def summary(self) -> list[dict[str, Any]]:
@@ -127,42 +225,86 @@ class Prosarc2Simulation:
             },
         ]
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping, with the two scenarios as ``summary``."""
+        out = asdict(self)
+        out["summary"] = self.summary
+        return out
 
-def _rejections(
-    rng: np.random.Generator,
-    *,
-    trials: int,
-    n: int,
-    truth: float,
-    s0: float,
-    shape: PiecewiseHazard,
-    landmark: float,
-    accrual: float,
-    follow_up: float,
-    death_hazard: float,
-    dropout_rate: float,
-    test: SurvivalTestName,
-    critical: float,
-) -> int:
-    """Simulate ``trials`` trials with true S(t0) = ``truth``; count one-sided rejections."""
-    size = (trials, n)
-    event_time = shape.sample(shape.scale_for(truth, landmark), rng.standard_exponential(size))
-    entry = rng.uniform(0.0, accrual, size)
-    censor = accrual + follow_up - entry
-    if death_hazard > 0:
-        censor = np.minimum(censor, rng.standard_exponential(size) / death_hazard)
-    if dropout_rate > 0:
-        censor = np.minimum(censor, rng.standard_exponential(size) / dropout_rate)
-    event = event_time <= censor
-    observed = np.where(event, event_time, censor)
-    if test == "one-sample-logrank":
-        theta0 = shape.scale_for(s0, landmark)
-        expected = theta0 * shape.relative_cumulative_hazard(observed).sum(axis=1)
-        z = (expected - event.sum(axis=1)) / np.sqrt(expected)
+
+@dataclass(frozen=True, slots=True)
+class _Design:
+    """Everything a chunk of trials needs, validated once."""
+
+    n: int
+    s0: float
+    shape: PiecewiseHazard
+    landmark: float
+    accrual: float
+    follow_up: float
+    death_hazard: float
+    dropout_rate: float
+    endpoint: Endpoint
+    test: SurvivalTestName
+    critical: float
+
+    def scale(self, survival: float) -> float:
+        """θ of the local-progression hazard for a true S(t0) of ``survival``."""
+        if self.endpoint == "lpfs":
+            return self.shape.scale_for(survival, self.landmark, self.death_hazard)
+        return self.shape.competing_scale_for(survival, self.landmark, self.death_hazard)
+
+
+def _draw(
+    rng: np.random.Generator, design: _Design, trials: int, scale: float
+) -> tuple[FloatArray, IntArray]:
+    """Follow-up time and event code (0 censored, 1 local progression, 2 death) per patient."""
+    size = (trials, design.n)
+    progression = design.shape.sample(scale, rng.standard_exponential(size))
+    entry = rng.uniform(0.0, design.accrual, size)
+    censor = design.accrual + design.follow_up - entry
+    if design.death_hazard > 0:
+        death = rng.standard_exponential(size) / design.death_hazard
     else:
-        estimate = landmark_survival(observed, event, landmark)
-        z = landmark_z(estimate.survival, estimate.greenwood, s0, _TRANSFORM[test])
-    return int(np.count_nonzero(z > critical))
+        death = np.full(size, np.inf)
+    if design.dropout_rate > 0:
+        censor = np.minimum(censor, rng.standard_exponential(size) / design.dropout_rate)
+    first = np.minimum(progression, death)
+    observed = np.minimum(first, censor)
+    code = np.where(
+        first <= censor,
+        np.where(progression <= death, LOCAL_PROGRESSION, DEATH),
+        CENSORED,
+    ).astype(np.intp)
+    return observed, code
+
+
+def _z(design: _Design, observed: FloatArray, code: IntArray) -> FloatArray:
+    """The test statistic of every row (trial); z > 0 favours survival better than S0."""
+    event: BoolArray = code > 0 if design.endpoint == "lpfs" else code == LOCAL_PROGRESSION
+    if design.test == "one-sample-logrank":
+        theta0 = design.scale(design.s0)
+        null = theta0 * design.shape.relative_cumulative_hazard(observed)
+        if design.endpoint == "lpfs":
+            null = null + design.death_hazard * observed
+        expected = null.sum(axis=1)
+        return np.asarray((expected - event.sum(axis=1)) / np.sqrt(expected), dtype=np.float64)
+    transform = _TRANSFORM[design.test]
+    if design.endpoint == "lpfs":
+        km = landmark_survival(observed, event, design.landmark)
+        return landmark_z(km.survival, km.greenwood, design.s0, transform)
+    # 1 − F̂_LP(t0) on the landmark test's scale; var log(1 − F̂) = var F̂ / (1 − F̂)² (delta).
+    aj = landmark_cumulative_incidence(observed, code, design.landmark, LOCAL_PROGRESSION)
+    free = 1.0 - aj.incidence
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_variance = aj.variance / (free * free)
+    return landmark_z(free, log_variance, design.s0, transform)
+
+
+def _rejections(rng: np.random.Generator, design: _Design, trials: int, truth: float) -> int:
+    """Simulate ``trials`` trials with true S(t0) = ``truth``; count one-sided rejections."""
+    observed, code = _draw(rng, design, trials, design.scale(truth))
+    return int(np.count_nonzero(_z(design, observed, code) > design.critical))
 
 
 def simulate_prosarc2(
@@ -180,6 +322,7 @@ def simulate_prosarc2(
     dropout: float = 0.0,
     n_trials: int = 100_000,
     test: SurvivalTestName = "landmark-loglog",
+    endpoint: Endpoint = "lpfs",
     chunk_size: int = 10_000,
     progress: Callable[[int], None] | None = None,
 ) -> Prosarc2Simulation:
@@ -189,13 +332,24 @@ def simulate_prosarc2(
     α = 0.05, 24-month landmark, 36 months' accrual, 24 months' further follow-up); pass the
     protocol's own values in, the core reads no protocol.
 
-    ``death_hazard`` is a constant monthly hazard of death without the event, treated as
-    censoring (the competing-risk view; leave 0 when death is part of the endpoint, as in the
-    PROSARC-2 primary LPFS). ``dropout`` is the probability of loss to follow-up by the
-    landmark (exponential). ``test`` is a landmark test on the log-log (default), log or plain
-    scale, or the one-sample log-rank test against the null curve of the same hazard shape.
-    A trial rejects when z > Φ⁻¹(1 − α). ``progress``, if given, is called after each chunk with
-    the number of trials that chunk simulated (both scenarios count once).
+    The model (see the module docstring): a local-progression hazard θ·r(t) of the given
+    ``hazard`` shape, a constant monthly ``death_hazard`` λ_D of death without local
+    progression, and ``dropout``, the probability of loss to follow-up by the landmark
+    (exponential), which censors. ``endpoint`` says what S0 and S1 are and what is analysed:
+
+    - ``"lpfs"`` (default, the protocol's LPFS): death is an event. S(t0) is LPFS at the
+      landmark, θ is set so that exp(−θR(t0) − λ_D t0) = S0 or S1, and the analysis is
+      Kaplan–Meier with Greenwood's variance (landmark tests) or the one-sample log-rank test
+      against Λ0(t) = θ0R(t) + λ_D t. The death hazard must leave exp(−λ_D t0) above S1.
+    - ``"local-progression"``: death is a competing risk. S(t0) is 1 − F_LP(t0), F_LP the
+      cumulative incidence of local progression; θ solves 1 − F_LP(t0) = S0 or S1 given λ_D.
+      Landmark tests use the Aalen–Johansen F̂_LP(t0) and its jackknife variance (as R
+      ``survfit``), on the chosen scale of 1 − F̂; the one-sample log-rank test compares local
+      progressions with the null cause-specific hazard θ0R(t), deaths censoring.
+
+    ``test`` is a landmark test on the log-log (default), log or plain scale, or the one-sample
+    log-rank test. A trial rejects when z > Φ⁻¹(1 − α). ``progress``, if given, is called after
+    each chunk with the number of trials that chunk simulated (both scenarios count once).
     """
     if n < 2:
         raise InvalidInput("must be at least 2", location="n")
@@ -217,32 +371,34 @@ def simulate_prosarc2(
     if loss >= 1:
         raise InvalidInput("must be below 1", location="dropout")
     chosen = cast(SurvivalTestName, _input.choice(test, TESTS, "test"))
+    kind = cast(Endpoint, _input.choice(endpoint, ENDPOINTS, "endpoint"))
     if hazard == "exponential":
         shape = PiecewiseHazard()
     elif isinstance(hazard, PiecewiseHazard):
         shape = hazard
     else:
         raise InvalidInput("must be 'exponential' or a PiecewiseHazard", location="hazard")
-    dropout_rate = -np.log1p(-loss) / landmark_months
-    critical = float(ndtri(1.0 - level))
-    common: dict[str, Any] = {
-        "n": int(n),
-        "s0": null,
-        "shape": shape,
-        "landmark": float(landmark_months),
-        "accrual": float(accrual_months),
-        "follow_up": float(follow_up_months),
-        "death_hazard": float(death_hazard),
-        "dropout_rate": float(dropout_rate),
-        "test": chosen,
-        "critical": critical,
-    }
+    design = _Design(
+        n=int(n),
+        s0=null,
+        shape=shape,
+        landmark=float(landmark_months),
+        accrual=float(accrual_months),
+        follow_up=float(follow_up_months),
+        death_hazard=float(death_hazard),
+        dropout_rate=float(-np.log1p(-loss) / landmark_months),
+        endpoint=kind,
+        test=chosen,
+        critical=float(ndtri(1.0 - level)),
+    )
+    for survival in (alt, null):  # refuse an impossible scenario before simulating anything
+        design.scale(survival)
     under_h1 = under_h0 = 0
     done = 0
     while done < n_trials:
         trials = min(chunk_size, n_trials - done)
-        under_h1 += _rejections(rng, trials=trials, truth=alt, **common)
-        under_h0 += _rejections(rng, trials=trials, truth=null, **common)
+        under_h1 += _rejections(rng, design, trials, alt)
+        under_h0 += _rejections(rng, design, trials, null)
         done += trials
         if progress is not None:
             progress(trials)
@@ -263,4 +419,11 @@ def simulate_prosarc2(
         type_i_error=size,
         type_i_error_mc_se=float(np.sqrt(size * (1 - size) / n_trials)),
         seed_entropy=entropy if isinstance(entropy, int) else None,
+        endpoint=kind,
+        death_hazard=float(death_hazard),
+        accrual_months=float(accrual_months),
+        follow_up_months=float(follow_up_months),
+        dropout=loss,
+        hazard_cuts_months=tuple(float(c) for c in shape.cuts_months),
+        hazard_relative_rates=tuple(float(r) for r in shape.relative_rates),
     )

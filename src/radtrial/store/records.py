@@ -30,6 +30,8 @@ __all__ = [
     "IdentityRecord",
     "MissedFractionRecord",
     "ParticipantRecord",
+    "PlanQaEvaluationRecord",
+    "PlanQaResultRecord",
     "PrescriptionRecord",
     "ProtocolVersionContent",
     "ProtocolVersionRecord",
@@ -519,3 +521,48 @@ class SiteClosureRecord:
     reason: str
     recorded_at: datetime
     recorded_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanQaResultRecord:
+    """One constraint row of a plan-QA evaluation (value and limits in the table's unit)."""
+
+    constraint_id: str
+    structure: str
+    local_name: str | None
+    metric: str
+    comparison: str
+    limit: float | None
+    minor_limit: float | None
+    unit: str
+    value: float | None
+    grade: str
+    required: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanQaEvaluationRecord:
+    """A participant's RT plan checked against the protocol's dose constraints (issue 5)."""
+
+    id: int
+    study_id: str
+    trial_slug: str
+    protocol_version_id: int
+    protocol_hash: str
+    mode: str
+    verdict: str
+    dose_unit: str
+    dose_factor: float
+    plan_label: str
+    radiation_types: tuple[str, ...]
+    fractions_planned: int | None
+    rtplan_sha256: str
+    rtstruct_sha256: str
+    rtdose_sha256: tuple[str, ...]
+    structure_site: str | None
+    unmapped_names: tuple[str, ...]
+    notes: tuple[str, ...]
+    evaluated_at: datetime
+    evaluated_by: str
+    results: tuple[PlanQaResultRecord, ...] = ()

@@ -59,12 +59,19 @@ __all__ = [
     "FractionDoseRow",
     "FractionRow",
     "IdempotencyKeyRow",
+    "InstrumentTextRow",
     "LoginAttemptRow",
     "MissedFractionRow",
     "MissedVisitRow",
     "OptionalFractionDecisionRow",
     "ParticipantPrescriptionRow",
     "ParticipantRow",
+    "PlanQaEvaluationRow",
+    "PlanQaReportRow",
+    "PlanQaResultRow",
+    "PortalDraftRow",
+    "PortalInvitationRow",
+    "PortalSessionRow",
     "ProtocolVersionRow",
     "QuestionnaireSubmissionRow",
     "RegistrationRow",
@@ -1102,3 +1109,153 @@ class ToxicityAssessmentRow(ResearchBase):
     adverse_event_ids: Mapped[list[int]] = column(JSON)
     recorded_by: Mapped[str] = column(String(128))
     recorded_at: Mapped[datetime] = column()
+
+
+# -- plan quality assurance: a participant's RT plan against the dose constraints (r0008) -----
+
+
+class PlanQaEvaluationRow(ResearchBase):
+    """One check of a participant's RT plan against the protocol's dose-constraint table: the
+    protocol version (id and hash), DVH mode, overall verdict, how the dose was read, the
+    SHA-256 of each DICOM file checked (RT Doses in the order given), who checked and when."""
+
+    __tablename__ = "plan_qa_evaluations"
+    __table_args__ = (
+        CheckConstraint("mode IN ('tps', 'accurate')", name="mode"),
+        CheckConstraint("verdict IN ('pass', 'minor', 'major', 'incomplete')", name="verdict"),
+    )
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    participant_id: Mapped[int] = column(ForeignKey("participants.id"), index=True)
+    protocol_version_id: Mapped[int] = column(ForeignKey("protocol_versions.id"))
+    protocol_hash: Mapped[str] = column(String(64))
+    mode: Mapped[str] = column(String(16))
+    verdict: Mapped[str] = column(String(16))
+    dose_unit: Mapped[str] = column(String(16))
+    dose_factor: Mapped[float] = column(Float)
+    plan_label: Mapped[str] = column(String(128))
+    radiation_types: Mapped[list[str]] = column(JSON)
+    fractions_planned: Mapped[int | None] = column(Integer)
+    rtplan_sha256: Mapped[str] = column(String(64))
+    rtstruct_sha256: Mapped[str] = column(String(64))
+    rtdose_sha256: Mapped[list[str]] = column(JSON)
+    structure_site: Mapped[str | None] = column(String(32))
+    unmapped_names: Mapped[list[str]] = column(JSON)
+    notes: Mapped[list[str]] = column(JSON)
+    evaluated_at: Mapped[datetime] = column()
+    evaluated_by: Mapped[str] = column(String(128))
+
+
+class PlanQaResultRow(ResearchBase):
+    """One constraint row's outcome in an evaluation: the structure (TG-263 and the plan's own
+    name), metric, limits, the value in the table's unit and the grade."""
+
+    __tablename__ = "plan_qa_results"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "constraint_id"),
+        CheckConstraint("grade IN ('pass', 'minor', 'major', 'not_evaluated')", name="grade"),
+    )
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = column(ForeignKey("plan_qa_evaluations.id"))
+    position: Mapped[int] = column(Integer)
+    constraint_id: Mapped[str] = column(String(64))
+    structure: Mapped[str] = column(String(128))
+    local_name: Mapped[str | None] = column(String(128))
+    metric: Mapped[str] = column(String(32))
+    comparison: Mapped[str] = column(String(4))
+    limit_value: Mapped[float | None] = column(Float)
+    minor_limit: Mapped[float | None] = column(Float)
+    unit: Mapped[str] = column(String(8))
+    value: Mapped[float | None] = column(Float)
+    grade: Mapped[str] = column(String(16))
+    required: Mapped[bool] = column(Boolean)
+    note: Mapped[str] = column(Text)
+
+
+class PlanQaReportRow(ResearchBase):
+    """The HTML QA report of an evaluation, as shown to the physicist, with its SHA-256."""
+
+    __tablename__ = "plan_qa_reports"
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = column(ForeignKey("plan_qa_evaluations.id"), unique=True)
+    html: Mapped[str] = column(Text)
+    sha256: Mapped[str] = column(String(64))
+
+
+# -- patient portal: invitations, sessions, draft answers, licensed item texts (r0009) ----------
+#
+# Invitations, drafts and licensed texts are records like any other (audited; token hashes
+# redacted). Portal sessions are operational security state written with Core statements, like
+# ``auth_sessions`` (a touch per request would flood the audit trail).
+
+
+class PortalInvitationRow(ResearchBase):
+    """A personal one-time link and code for a participant's questionnaires: the SHA-256 of
+    each (never the token or code), who issued it when, until when it can be redeemed, and
+    when it was redeemed (once) or revoked."""
+
+    __tablename__ = "portal_invitations"
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    participant_id: Mapped[int] = column(ForeignKey("participants.id"), index=True)
+    token_sha256: Mapped[str] = column(String(64), unique=True, info={"audit_redact": True})
+    code_sha256: Mapped[str] = column(String(64), unique=True, info={"audit_redact": True})
+    issued_by: Mapped[str] = column(String(128))
+    issued_at: Mapped[datetime] = column()
+    expires_at: Mapped[datetime] = column()
+    redeemed_at: Mapped[datetime | None] = column()
+    revoked_at: Mapped[datetime | None] = column()
+    revoked_by: Mapped[str | None] = column(String(128))
+
+
+class PortalSessionRow(ResearchBase):
+    """A participant's portal session, known by the SHA-256 of its token (the token is only in
+    the cookie), opened by redeeming an invitation."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = column(String(64), unique=True)
+    invitation_id: Mapped[int] = column(ForeignKey("portal_invitations.id"), index=True)
+    participant_id: Mapped[int] = column(ForeignKey("participants.id"))
+    csrf_token: Mapped[str] = column(String(64))
+    created_at: Mapped[datetime] = column()
+    last_seen_at: Mapped[datetime] = column()
+    ended_at: Mapped[datetime | None] = column()
+    end_reason: Mapped[str | None] = column(String(32))
+    client_address: Mapped[str | None] = column(String(64))
+
+
+class PortalDraftRow(ResearchBase):
+    """A participant's partial answers to one questionnaire at one visit, kept until submitted
+    (``instrument`` is ``target_symptom`` or the protocol's questionnaire id)."""
+
+    __tablename__ = "portal_drafts"
+    __table_args__ = (UniqueConstraint("participant_id", "visit_id", "instrument"),)
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    participant_id: Mapped[int] = column(ForeignKey("participants.id"))
+    visit_id: Mapped[str] = column(String(64))
+    instrument: Mapped[str] = column(String(64))
+    answers: Mapped[dict[str, Any]] = column(JSON)
+    created_at: Mapped[datetime] = column()
+    updated_at: Mapped[datetime] = column()
+
+
+class InstrumentTextRow(ResearchBase):
+    """A site's licensed item texts of a questionnaire in one language (EORTC texts are
+    copyrighted and never shipped): item texts by number and answer labels."""
+
+    __tablename__ = "instrument_texts"
+    __table_args__ = (UniqueConstraint("site_id", "instrument", "language"),)
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    site_id: Mapped[int] = column(ForeignKey("sites.id"))
+    instrument: Mapped[str] = column(String(32))
+    language: Mapped[str] = column(String(8))
+    texts: Mapped[dict[str, Any]] = column(JSON)
+    licence: Mapped[str | None] = column(String(255))
+    loaded_by: Mapped[str] = column(String(128))
+    loaded_at: Mapped[datetime] = column()

@@ -5,7 +5,10 @@ Each protocol :class:`~radtrial.protocol.schedule.Visit` is anchored on a trial 
 before and after: the clinicedc ``rbase``/``rlower``/``rupper`` convention. A participant's
 schedule is computed from the dates of those events, so it is re-anchored simply by computing
 it again when the course's dates change; a visit whose anchor has not happened yet (the end of
-RT before the last fraction) is *awaiting its anchor*.
+RT before the last fraction) is *awaiting its anchor*. An anchor date may be *planned* rather
+than actual (the planned first fraction of a course not yet started, so that a baseline before
+RT can come due); the scheduled visit says so (``anchor_planned``), and computing the schedule
+again once the event has happened re-anchors it on the actual date.
 
 Status on ``today`` (passed in; nothing here reads the clock):
 
@@ -78,7 +81,8 @@ def visit_window(visit: Visit, anchor_on: date) -> Window:
 @dataclass(frozen=True, slots=True)
 class ScheduledVisit:
     """A protocol visit placed in a participant's calendar; ``window`` is None until the
-    anchor event has a date."""
+    anchor event has a date. ``anchor_planned`` is true when the window comes from the anchor's
+    planned date (the event has not happened yet) rather than its actual one."""
 
     visit_id: str
     label: str
@@ -86,12 +90,16 @@ class ScheduledVisit:
     window: Window | None
     assessments: tuple[str, ...]
     samples: tuple[str, ...]
+    anchor_planned: bool = False
 
 
 def schedule_visits(
-    visits: Sequence[Visit], anchors: Mapping[Anchor, date]
+    visits: Sequence[Visit],
+    anchors: Mapping[Anchor, date],
+    planned: Collection[Anchor] = frozenset(),
 ) -> tuple[ScheduledVisit, ...]:
-    """Every visit of the protocol with its window from the participant's anchor dates."""
+    """Every visit of the protocol with its window from the participant's anchor dates;
+    ``planned`` names the anchors whose date is planned, not yet actual."""
     return tuple(
         ScheduledVisit(
             visit.id,
@@ -100,6 +108,7 @@ def schedule_visits(
             visit_window(visit, anchors[visit.anchor]) if visit.anchor in anchors else None,
             visit.assessments,
             visit.samples,
+            visit.anchor in anchors and visit.anchor in planned,
         )
         for visit in visits
     )
@@ -178,8 +187,9 @@ class VisitState:
 class ParticipantVisits:
     """What the visit rules need to know of one participant.
 
-    ``anchors`` are the dates of the anchor events that have happened; ``done`` maps visit id
-    to the date it was done; ``missed`` lists visits recorded as not done;
+    ``anchors`` are the dates of the anchor events that have happened, or are planned;
+    ``planned_anchors`` names those whose date is only planned (each must be in ``anchors``);
+    ``done`` maps visit id to the date it was done; ``missed`` lists visits recorded as not done;
     ``follow_up_ended_on`` is the date of death or withdrawal from follow-up, if any.
     """
 
@@ -189,11 +199,20 @@ class ParticipantVisits:
     done: Mapping[str, date] = field(default_factory=dict)
     missed: Collection[str] = frozenset()
     follow_up_ended_on: date | None = None
+    planned_anchors: Collection[Anchor] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "anchors", MappingProxyType(dict(self.anchors)))
         object.__setattr__(self, "done", MappingProxyType(dict(self.done)))
         object.__setattr__(self, "missed", frozenset(self.missed))
+        object.__setattr__(self, "planned_anchors", frozenset(self.planned_anchors))
+        stray = sorted(set(self.planned_anchors) - set(self.anchors))
+        if stray:
+            raise InvalidInput(
+                f"{self.study_id}: planned anchor {stray[0]!r} has no date",
+                location="planned_anchors",
+                detail={"reason": "planned_anchor_without_date", "anchors": stray},
+            )
 
 
 def participant_schedule(
@@ -225,13 +244,14 @@ def participant_schedule(
             ),
             participant.done.get(scheduled.visit_id),
         )
-        for scheduled in schedule_visits(visits, participant.anchors)
+        for scheduled in schedule_visits(visits, participant.anchors, participant.planned_anchors)
     )
 
 
 @dataclass(frozen=True, slots=True)
 class DueVisit:
-    """A visit a site has to act on: whose, which, its window and status."""
+    """A visit a site has to act on: whose, which, its window and status (and whether the
+    window is from a planned anchor date, see :class:`ScheduledVisit`)."""
 
     study_id: str
     site: str
@@ -241,6 +261,7 @@ class DueVisit:
     status: VisitStatus
     assessments: tuple[str, ...]
     samples: tuple[str, ...]
+    anchor_planned: bool = False
 
 
 def visits_due(
@@ -285,6 +306,7 @@ def visits_due(
                         state.status,
                         state.visit.assessments,
                         state.visit.samples,
+                        state.visit.anchor_planned,
                     )
                 )
     return tuple(sorted(out, key=lambda d: (d.window.closes_on, d.study_id, d.visit_id)))

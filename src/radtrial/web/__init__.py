@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from radtrial.web import pages
+from radtrial.web import enrolment, pages, portal
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -22,5 +22,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages, the static assets and the HTML error renderer to ``app``."""
     app.include_router(pages.router)
+    app.include_router(enrolment.router)
+    app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.render_error = pages.render_error

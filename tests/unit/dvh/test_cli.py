@@ -13,49 +13,16 @@ from typer.testing import CliRunner
 
 from radtrial.cli import qa
 from radtrial.cli.output import EXIT_CHECK_FAILED, EXIT_ERROR
-from tests.dicom import writer
+from tests.dicom import plans, writer
 
 app = typer.Typer()
 app.add_typer(qa.app, name="qa")
 runner = CliRunner()
 
 
-def sphere(radius: float, centre: tuple[float, float, float], spacing: float) -> list[np.ndarray]:
-    cx, cy, cz = centre
-    angles = np.linspace(0, 2 * np.pi, 128, endpoint=False)
-    contours = []
-    for z in np.arange(-radius + spacing / 2, radius, spacing):
-        r = np.sqrt(radius**2 - z**2)
-        contours.append(
-            np.column_stack(
-                [cx + r * np.cos(angles), cy + r * np.sin(angles), np.full(angles.size, cz + z)]
-            )
-        )
-    return contours
-
-
 @pytest.fixture(scope="module")
 def plan_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("plan")
-    rois = [
-        (1, "CTV_56", sphere(12.0, (0, 0, 0), 3.0)),
-        (2, "GTV_Core", sphere(5.0, (0, 0, 0), 3.0)),
-        (3, "Medulla", sphere(3.0, (30, 0, 0), 3.0)),
-        (4, "Couch", sphere(3.0, (-30, 0, 0), 3.0)),
-    ]
-    axis = np.arange(-40.0, 40.1, 2.5)
-    z, y, x = np.meshgrid(axis, axis, axis, indexing="ij")
-    r = np.sqrt(x * x + y * y + z * z)
-    physical = np.where(r < 16, 52.0, 10.0) + np.where(r < 4, 18.0, 0.0)
-    return {
-        "rs": writer.write(folder / "RS.dcm", writer.structure_set(rois)),
-        "rd": writer.write(
-            folder / "RD.dcm",
-            writer.dose(physical, origin_mm=(-40, -40, -40), spacing_mm=(2.5, 2.5, 2.5)),
-        ),
-        "rp": writer.write(folder / "RP.dcm", writer.plan(radiation_type="PROTON", fractions=16)),
-        "rp7": writer.write(folder / "RP7.dcm", writer.plan(radiation_type="PROTON", fractions=7)),
-    }
+    return plans.plan_files(tmp_path_factory.mktemp("plan"))
 
 
 def test_qa_dvh_json_has_exactly_the_contracted_shape(plan_files: dict[str, Path]) -> None:
@@ -66,8 +33,9 @@ def test_qa_dvh_json_has_exactly_the_contracted_shape(plan_files: dict[str, Path
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"mode", "structures"}
+    assert set(data) == {"mode", "structures", "skipped"}
     assert data["mode"] == "accurate"
+    assert data["skipped"] == []
     first = data["structures"][0]
     assert set(first) == {
         "name", "roi_number", "volume_cc", "min_gy", "mean_gy", "max_gy", "metrics", "cumulative",
@@ -176,3 +144,209 @@ def test_qa_check_writes_an_html_report_with_the_table_and_the_dvh_plot(
     assert "CTV <small>(CTV_56)</small>" in text
     assert "Overall verdict: <b" in text
     assert "unmapped structure names: Couch" in text
+
+
+def test_qa_dvh_lists_a_structure_outside_the_dose_grid_as_skipped(
+    plan_files: dict[str, Path],
+) -> None:
+    result = runner.invoke(
+        app,
+        ["qa", "dvh", "--rtstruct", str(plan_files["rs_far"]), "--rtdose", str(plan_files["rd"]),
+         "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [s["name"] for s in data["structures"]] == ["CTV_56", "GTV_Core", "Medulla", "Couch"]
+    [skipped] = data["skipped"]
+    assert skipped["name"] == "Far"
+    assert skipped["roi_number"] == 5
+    assert skipped["reason"].startswith("not covered by the dose grid:")
+    assert "along z" in skipped["reason"]
+
+
+def test_qa_dvh_text_output_names_the_skipped_structure(plan_files: dict[str, Path]) -> None:
+    result = runner.invoke(
+        app,
+        ["qa", "dvh", "--rtstruct", str(plan_files["rs_far"]), "--rtdose", str(plan_files["rd"])],
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped Far (ROI 5): not covered by the dose grid" in result.output
+
+
+def test_qa_check_refuses_a_plan_whose_constrained_structure_is_outside_the_dose_grid(
+    tmp_path: Path, plan_files: dict[str, Path]
+) -> None:
+    # The spinal cord (Medulla at OUS) 60 mm above the grid: its limit cannot be evaluated.
+    rois = [r for r in plans.rois() if r[1] != "Medulla"]
+    rois.append((3, "Medulla", plans.sphere(3.0, (0, 0, 60), 3.0)))
+    rs = plans.writer.write(tmp_path / "RS.dcm", plans.writer.structure_set(rois))
+    result = runner.invoke(
+        app,
+        ["qa", "check", "--rtplan", str(plan_files["rp"]), "--rtstruct", str(rs),
+         "--rtdose", str(plan_files["rd"]), "--trial", "prosarc2", "--site", "OUS", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == EXIT_ERROR, result.output
+    error = json.loads(result.output)["error"]
+    assert error["code"] == "dicom_error"
+    assert error["detail"]["structure"] == "Medulla"
+
+
+def test_qa_check_on_a_trial_without_a_constraint_table_says_so_in_full(
+    plan_files: dict[str, Path],
+) -> None:
+    result = runner.invoke(
+        app,
+        ["qa", "check", "--rtplan", str(plan_files["rp"]), "--rtstruct", str(plan_files["rs"]),
+         "--rtdose", str(plan_files["rd"]), "--trial", "pallsoft"],
+    )  # fmt: skip
+    assert result.exit_code == EXIT_ERROR
+    assert "has no dose-constraint table (no dose_constraints section)" in result.output
+    assert "no  table" not in result.output
+
+
+def test_a_photon_plan_for_a_proton_trial_is_a_major_finding(plan_files: dict[str, Path]) -> None:
+    result = runner.invoke(
+        app,
+        ["qa", "check", "--rtplan", str(plan_files["rp_photon"]), "--rtstruct",
+         str(plan_files["rs"]), "--rtdose", str(plan_files["rd"]), "--trial", "prosarc2",
+         "--site", "OUS", "--mode", "tps"],
+    )  # fmt: skip
+    assert result.exit_code == EXIT_CHECK_FAILED, result.output
+    assert "plan_radiation_type" in result.output
+    assert "finding (major): plan_radiation_type: treatment beams: PHOTON; the protocol" in (
+        result.output
+    )
+    assert "overall: major" in result.output
+    data = json.loads(
+        runner.invoke(
+            app,
+            ["qa", "check", "--rtplan", str(plan_files["rp_photon"]), "--rtstruct",
+             str(plan_files["rs"]), "--rtdose", str(plan_files["rd"]), "--trial", "prosarc2",
+             "--site", "OUS", "--mode", "tps", "--json"],
+        ).output
+    )  # fmt: skip
+    row = {c["id"]: c for c in data["constraints"]}["plan_radiation_type"]
+    assert row["verdict"] == "major"
+    assert row["limit"] is None
+    # A photon plan's dose is not RBE-weighted: the CTV now misses its coverage limit too.
+    assert data["dose_factor"] == 1.0
+
+
+def test_qa_check_reports_hi_and_ci_of_the_targets(
+    plan_files: dict[str, Path], tmp_path: Path
+) -> None:
+    page = tmp_path / "qa.html"
+    args = ["qa", "check", "--rtplan", str(plan_files["rp"]), "--rtstruct", str(plan_files["rs"]),
+            "--rtdose", str(plan_files["rd"]), "--trial", "prosarc2", "--site", "OUS",
+            "--mode", "tps"]  # fmt: skip
+    data = json.loads(runner.invoke(app, [*args, "--json", "--report", str(page)]).output)
+    indices = data["indices"]
+    assert set(indices) == {"CTV", "GTV_Core"}
+    # CTV: 52 Gy x 1.1 inside r < 16 mm except the 70 Gy core: D2% is in the core, D98% not.
+    assert indices["CTV"]["HI"] == pytest.approx((77.0 - 57.2) / 57.2, abs=1e-6)
+    # The 56 Gy(RBE) isodose is the r < 16 mm ball around the 12 mm CTV, counted in dose-grid
+    # voxels (no body contour); the CTV lies inside it, so Paddick's CI is TV / PIV.
+    piv = np.count_nonzero(plans.physical_dose() * 1.1 >= 56.0) * 2.5**3 / 1000
+    assert indices["CTV"]["PIV_cc"] == pytest.approx(piv, rel=1e-9)
+    ctv = data_volume = 4 / 3 * np.pi * 12**3 / 1000
+    assert indices["CTV"]["CI"] == pytest.approx(ctv / piv, rel=0.02)
+    assert data_volume < piv
+    assert "CI" not in indices["GTV_Core"]
+    # HI does not depend on the dose scale (RBE): it equals qa dvh's on the physical dose.
+    dvh = json.loads(
+        runner.invoke(
+            app,
+            ["qa", "dvh", "--rtstruct", str(plan_files["rs"]), "--rtdose", str(plan_files["rd"]),
+             "--roi", "GTV_Core", "--target", "GTV_Core", "--json"],
+        ).output
+    )  # fmt: skip
+    assert indices["GTV_Core"]["HI"] == pytest.approx(dvh["structures"][0]["metrics"]["HI"])
+    assert indices["GTV_Core"]["HI"] > 0.2  # the 5 mm core holds the 57.2 and 77 Gy(RBE) levels
+    text = runner.invoke(app, args).output
+    assert "target CTV (CTV_56): HI" not in text  # names are TG-263, local in the report
+    assert "target CTV: HI 0.346, CI" in text
+    assert "Target indices" in page.read_text(encoding="utf-8")
+
+
+def _check_json(plan: Path, structures: Path, *doses: Path) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(
+        app,
+        ["qa", "check", "--rtplan", str(plan), "--rtstruct", str(structures),
+         *(part for dose in doses for part in ("--rtdose", str(dose))),
+         "--trial", "prosarc2", "--site", "OUS", "--mode", "tps", "--json"],
+    )  # fmt: skip
+    return result.exit_code, json.loads(result.output)
+
+
+def _values(data: dict[str, object]) -> dict[str, object]:
+    return {c["id"]: c["value"] for c in data["constraints"]}  # type: ignore[attr-defined, index]
+
+
+def test_a_per_session_dose_is_scaled_to_the_16_fractions_before_grading(
+    plan_files: dict[str, Path], tmp_path: Path
+) -> None:
+    session = plans.write_dose(
+        tmp_path / "RD_session.dcm",
+        plans.physical_dose() / 16,
+        summation="FRACTION_SESSION",
+        fraction_group=1,
+        scaling=1e-6,
+    )
+    code, scaled = _check_json(plan_files["rp"], plan_files["rs"], session)
+    assert code == 0, scaled
+    _, whole = _check_json(plan_files["rp"], plan_files["rs"], plan_files["rd"])
+    for key, value in _values(whole).items():
+        if value is not None:
+            assert _values(scaled)[key] == pytest.approx(value, abs=1e-3), key
+    assert scaled["overall"] == "pass"
+    assert any("x 16 fractions planned in fraction group 1" in n for n in scaled["notes"])  # type: ignore[attr-defined]
+
+
+def test_a_fraction_dose_of_the_only_fraction_group_is_graded_as_the_course_dose(
+    plan_files: dict[str, Path], tmp_path: Path
+) -> None:
+    fraction = plans.write_dose(
+        tmp_path / "RD_fraction.dcm", summation="FRACTION", fraction_group=1
+    )
+    code, data = _check_json(plan_files["rp"], plan_files["rs"], fraction)
+    assert code == 0
+    _, whole = _check_json(plan_files["rp"], plan_files["rs"], plan_files["rd"])
+    assert _values(data) == _values(whole)
+
+
+def test_beam_doses_are_added_on_their_common_grid(
+    plan_files: dict[str, Path], tmp_path: Path
+) -> None:
+    dose = plans.physical_dose()
+    beam1 = plans.write_dose(tmp_path / "RD1.dcm", dose * 0.4, summation="BEAM", beams=[1])
+    beam2 = plans.write_dose(tmp_path / "RD2.dcm", dose * 0.6, summation="BEAM", beams=[2])
+    code, summed = _check_json(plan_files["rp"], plan_files["rs"], beam1, beam2)
+    assert code == 0, summed
+    _, whole = _check_json(plan_files["rp"], plan_files["rs"], plan_files["rd"])
+    for key, value in _values(whole).items():
+        if value is not None:
+            assert _values(summed)[key] == pytest.approx(value, abs=1e-3), key
+    assert [f["sha256"] for f in summed["files"]["rtdose"]] != []  # type: ignore[index]
+    assert len(summed["files"]["rtdose"]) == 2  # type: ignore[index]
+    # One beam alone is not the plan dose.
+    code, error = _check_json(plan_files["rp"], plan_files["rs"], beam1)
+    assert code == EXIT_ERROR
+    assert "treatment beams [2] have no RT Dose" in error["error"]["message"]  # type: ignore[index]
+
+
+def test_beam_doses_on_different_grids_are_a_clear_error(
+    plan_files: dict[str, Path], tmp_path: Path
+) -> None:
+    dose = plans.physical_dose()
+    beam1 = plans.write_dose(tmp_path / "RD1.dcm", dose * 0.4, summation="BEAM", beams=[1])
+    shifted = writer.write(
+        tmp_path / "RD2.dcm",
+        writer.dose(dose * 0.6, origin_mm=(-41.0, -40.0, -40.0), spacing_mm=plans.SPACING,
+                    summation="BEAM", beams=[2]),
+    )  # fmt: skip
+    code, data = _check_json(plan_files["rp"], plan_files["rs"], beam1, shifted)
+    assert code == EXIT_ERROR
+    error = data["error"]
+    assert error["code"] == "dicom_error"  # type: ignore[index]
+    assert error["location"] == str(shifted)  # type: ignore[index]
+    assert "the dose grids differ along x" in error["message"]  # type: ignore[index]

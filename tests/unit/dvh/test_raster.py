@@ -26,8 +26,16 @@ def matplotlib_mask(contours: list[np.ndarray], xs: np.ndarray, ys: np.ndarray) 
 polygon_on_grid = st.lists(
     st.tuples(st.integers(-9, 9), st.integers(-7, 7)), min_size=3, max_size=9
 ).map(lambda p: np.array(p, dtype=float))
+# Subnormal coordinates (|x| < 2.2e-308) are left out: matplotlib's tie test multiplies them
+# into products that round in the subnormal range, where its verdict for points a whole sample
+# away from a degenerate edge differs from the exact one (found by Hypothesis: the triangle
+# (0, 0), (0, 0), (1.5, -4.9e-324)). No contour is drawn at 1e-308 mm.
 polygon_anywhere = st.lists(
-    st.tuples(st.floats(-9.5, 9.5), st.floats(-7.5, 7.5)), min_size=3, max_size=9
+    st.tuples(
+        st.floats(-9.5, 9.5, allow_subnormal=False), st.floats(-7.5, 7.5, allow_subnormal=False)
+    ),
+    min_size=3,
+    max_size=9,
 ).map(lambda p: np.array(p, dtype=float))
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from radtrial.errors import InvalidInput
-from radtrial.stats import CumulativeIncidence, GrayTest, KaplanMeier
+from radtrial.stats import (
+    CumulativeIncidence,
+    GrayTest,
+    KaplanMeier,
+    landmark_cumulative_incidence,
+)
 
 
 @st.composite
@@ -130,3 +135,69 @@ def test_grays_test_needs_two_groups() -> None:
     with pytest.raises(InvalidInput) as caught:
         GrayTest().fit([1, 2, 3], [1, 2, 1], [0, 0, 0])
     assert caught.value.location == "groups"
+
+
+@st.composite
+def competing_batches(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float]:
+    rows = draw(st.integers(1, 5))
+    n = draw(st.integers(2, 25))
+    cells = st.lists(st.integers(0, 8), min_size=n * rows, max_size=n * rows)
+    durations = np.array(draw(cells), float).reshape(rows, n)
+    causes = np.array(draw(st.lists(st.integers(0, 3), min_size=n * rows, max_size=n * rows)))
+    landmark = draw(st.sampled_from([0.0, 2.0, 4.5, 8.0, 20.0]))
+    return durations, causes.reshape(rows, n), landmark
+
+
+@settings(max_examples=150, deadline=None)
+@given(competing_batches(), st.sampled_from([1, 2]))
+def test_the_batch_landmark_incidence_equals_the_fitter_row_by_row(
+    batch: tuple[np.ndarray, np.ndarray, float], cause: int
+) -> None:
+    # Many ties (times 0..8), events at t = 0 and events tied with censorings: the batch path
+    # processes a tie one subject at a time and must still equal the fitter, variance included.
+    durations, causes, landmark = batch
+    got = landmark_cumulative_incidence(durations, causes, landmark, cause)
+    for row in range(durations.shape[0]):
+        if not np.any(causes[row] == cause):
+            assert got.incidence[row] == 0.0
+            assert got.variance[row] == 0.0
+            continue
+        at = CumulativeIncidence().fit(durations[row], causes[row])
+        one = at.cumulative_incidence_at([landmark], cause)
+        assert got.incidence[row] == pytest.approx(one["cumulative_incidence"][0], abs=1e-13)
+        assert np.sqrt(got.variance[row]) == pytest.approx(one["std_err"][0], abs=1e-13)
+
+
+def test_without_censoring_the_batch_incidence_is_a_binomial_proportion() -> None:
+    # No censoring: F̂(t0) is the fraction failed from the cause, its jackknife variance F(1 − F)/n.
+    durations = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]])
+    causes = np.array([[1, 2, 1, 2, 1, 2, 1, 1]])
+    got = landmark_cumulative_incidence(durations, causes, 6.5)
+    assert got.incidence[0] == pytest.approx(3 / 8)
+    assert got.variance[0] == pytest.approx(3 / 8 * 5 / 8 / 8)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "location"),
+    [
+        ({"events": [[1, 0, -1]]}, "events"),
+        ({"events": [[1, 0]]}, "events"),
+        ({"events": [[1, 0.5, 2]]}, "events"),
+        ({"landmark": -1.0}, "landmark"),
+        ({"cause": 0}, "cause"),
+        ({"durations": [1.0, 2.0, 3.0]}, "durations"),
+    ],
+)
+def test_the_batch_landmark_incidence_refuses_bad_input(
+    kwargs: dict[str, object], location: str
+) -> None:
+    arguments: dict[str, object] = {
+        "durations": [[1.0, 2.0, 3.0]],
+        "events": [[1, 0, 2]],
+        "landmark": 2.0,
+        "cause": 1,
+        **kwargs,
+    }
+    with pytest.raises(InvalidInput) as caught:
+        landmark_cumulative_incidence(**arguments)  # type: ignore[arg-type]
+    assert caught.value.location == location

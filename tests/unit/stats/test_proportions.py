@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import xlog1py, xlogy
 
@@ -161,16 +163,10 @@ def test_the_fast_score_limits_equal_plain_bisection(
         assert upper[0] == pytest.approx(slow_upper[0], abs=1e-9)
 
 
-@settings(max_examples=150, deadline=None)
-@given(tables(), st.floats(-0.95, 0.95))
-def test_the_restricted_mle_maximises_the_likelihood_on_the_constraint(
+def _loglik_on_constraint(
     table: tuple[int, int, int, int], delta: float
-) -> None:
+) -> Callable[[np.ndarray], np.ndarray]:
     x1, n1, x2, n2 = table
-    pe, pc = (float(v) for v in restricted_mle(x1, n1, x2, n2, delta))
-    assert pe - pc == pytest.approx(delta, abs=1e-9)
-    assert 0.0 <= pc <= 1.0
-    assert 0.0 <= pe <= 1.0
 
     def loglik(p_ctl: np.ndarray) -> np.ndarray:
         p_exp = p_ctl + delta
@@ -181,9 +177,92 @@ def test_the_restricted_mle_maximises_the_likelihood_on_the_constraint(
             + xlog1py(n2 - x2, -p_ctl)
         )
 
+    return loglik
+
+
+@settings(max_examples=150, deadline=None)
+@given(tables(), st.floats(-0.95, 0.95))
+# Hypothesis found this one: the trigonometric root gave 0.99999997670, not 1 (a double root
+# of the cubic at the end of the segment), which cost 1.4e-6 of log-likelihood.
+@example(table=(54, 54, 7, 7), delta=0.0)
+def test_the_restricted_mle_maximises_the_likelihood_on_the_constraint(
+    table: tuple[int, int, int, int], delta: float
+) -> None:
+    pe, pc = (float(v) for v in restricted_mle(*table, delta))
+    assert pe - pc == pytest.approx(delta, abs=1e-12)
+    assert 0.0 <= pc <= 1.0
+    assert 0.0 <= pe <= 1.0
+    loglik = _loglik_on_constraint(table, delta)
     grid = np.linspace(max(0.0, -delta), min(1.0, 1.0 - delta), 2001)
     best = float(np.max(loglik(grid)))
-    assert float(loglik(np.array([pc]))[0]) >= best - 1e-6
+    assert float(loglik(np.array([pc]))[0]) >= best - 1e-12 * max(1.0, abs(best))
+
+
+def _score_root_by_bisection(table: tuple[int, int, int, int], delta: float) -> float:
+    """p̃_ctl by plain bisection on the sign of dℓ/dp_ctl: an independent reference.
+
+    ℓ is concave on the segment, so where the score keeps one sign the bisection runs into the
+    end it points to; only interior points are ever evaluated.
+    """
+    x1, n1, x2, n2 = table
+    lo, hi = max(0.0, -delta), min(1.0, 1.0 - delta)
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        if mid in (lo, hi):
+            break
+        p_exp, p_ctl = mid + delta, mid
+        score = (
+            (x1 / p_exp if x1 else 0.0)
+            - ((n1 - x1) / (1.0 - p_exp) if n1 > x1 else 0.0)
+            + (x2 / p_ctl if x2 else 0.0)
+            - ((n2 - x2) / (1.0 - p_ctl) if n2 > x2 else 0.0)
+        )
+        if score > 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables(), st.floats(-0.99, 0.99))
+@example(table=(54, 54, 7, 7), delta=0.0)
+@example(table=(0, 30, 1, 1), delta=0.0)
+@example(table=(20, 20, 0, 19), delta=0.95)
+@example(table=(1, 22, 21, 21), delta=-0.1)
+def test_the_restricted_mle_is_exact_to_double_precision(
+    table: tuple[int, int, int, int], delta: float
+) -> None:
+    # Before the Newton polish the cubic's root was off by up to 6e-8 (20/20 vs 0/19, δ = 0.95).
+    _, pc = restricted_mle(*table, delta)
+    assert float(pc) == pytest.approx(_score_root_by_bisection(table, delta), abs=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("table", "delta", "expected"),
+    [
+        ((54, 54, 7, 7), 0.0, (1.0, 1.0)),  # everyone responds: the MLE is the corner
+        ((0, 54, 0, 7), 0.0, (0.0, 0.0)),  # nobody responds
+        ((30, 30, 30, 30), 0.0, (1.0, 1.0)),
+        ((5, 5, 3, 4), 0.2, (1.0, 0.8)),  # all responders in the experimental arm, δ > 0
+        ((0, 5, 0, 4), -0.2, (0.0, 0.2)),
+        ((3, 5, 2, 7), 1.0, (1.0, 0.0)),  # δ = ±1 leaves a single feasible point
+        ((3, 5, 2, 7), -1.0, (0.0, 1.0)),
+    ],
+)
+def test_all_or_none_tables_put_the_restricted_mle_exactly_on_the_end(
+    table: tuple[int, int, int, int], delta: float, expected: tuple[float, float]
+) -> None:
+    pe, pc = restricted_mle(*table, delta)
+    assert (float(pe), float(pc)) == expected
+
+
+def test_the_restricted_mle_broadcasts_and_takes_expected_proportions() -> None:
+    # The designs pass expected proportions with n = 1; arrays broadcast against scalars.
+    pe, pc = restricted_mle(np.array([0.6, 0.3]), 1.0, 0.6, 1.0, np.array([[-0.15], [0.0]]))
+    assert pe.shape == (2, 2)
+    np.testing.assert_allclose(pe - pc, [[-0.15, -0.15], [0.0, 0.0]], atol=1e-15)
+    np.testing.assert_allclose(pe[1], [0.6, 0.45], rtol=1e-14)  # δ = 0: the pooled rate
 
 
 def test_wilson_limits_solve_the_score_equation() -> None:

@@ -9,6 +9,8 @@
 * :mod:`~radtrial.rt.dvh.histogram`: the DVH as an exact weighted-sample distribution;
 * :mod:`~radtrial.rt.dvh.metrics`: TG-263 metrics, ICRU 83 HI, Paddick CI;
 * :mod:`~radtrial.rt.dvh.engine`: checks and the one entry point;
+* :mod:`~radtrial.rt.dvh.summation`: the whole-course dose from PLAN, FRACTION, BEAM and
+  per-session RT Doses;
 * :mod:`~radtrial.rt.dvh.report`: the QA report page (HTML with an SVG DVH plot).
 
 Conventions and the numba decision: docs/decisions/0030-dvh-engine.md.
@@ -18,7 +20,9 @@ from radtrial.rt.dvh.accurate import AccurateOptions, Sampling
 from radtrial.rt.dvh.engine import (
     MODES,
     Mode,
+    SkippedStructure,
     StructureDvh,
+    compute_available_dvhs,
     compute_dvh,
     compute_dvhs,
     prescription_isodose_volume_cc,
@@ -27,12 +31,14 @@ from radtrial.rt.dvh.histogram import Dvh
 from radtrial.rt.dvh.metrics import STANDARD_METRICS, MetricContext, evaluate, metric_unit
 from radtrial.rt.dvh.model import DoseGrid, Plane, Structure, StructureSet, TpsDvh
 from radtrial.rt.dvh.plan import Beam, DoseReference, FractionGroup, Plan
+from radtrial.rt.dvh.summation import CourseDose, course_dose
 
 __all__ = [
     "MODES",
     "STANDARD_METRICS",
     "AccurateOptions",
     "Beam",
+    "CourseDose",
     "DoseGrid",
     "DoseReference",
     "Dvh",
@@ -42,12 +48,15 @@ __all__ = [
     "Plan",
     "Plane",
     "Sampling",
+    "SkippedStructure",
     "Structure",
     "StructureDvh",
     "StructureSet",
     "TpsDvh",
+    "compute_available_dvhs",
     "compute_dvh",
     "compute_dvhs",
+    "course_dose",
     "evaluate",
     "metric_unit",
     "prescription_isodose_volume_cc",

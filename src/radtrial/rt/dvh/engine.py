@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from radtrial.errors import DicomError
 from radtrial.rt.dvh.accurate import AccurateOptions, Sampling, accurate_dvh
 from radtrial.rt.dvh.coverage import check_covers, check_frame_of_reference
 from radtrial.rt.dvh.histogram import Dvh
@@ -58,6 +59,57 @@ def compute_dvhs(
         else list(structure_set.structures)
     )
     return [compute_dvh(s, dose, mode, options) for s in chosen if not s.is_empty]
+
+
+@dataclass(frozen=True)
+class SkippedStructure:
+    """A structure whose DVH was not computed, and why (e.g. outside the dose grid)."""
+
+    roi_number: int
+    name: str
+    reason: str
+    detail: Mapping[str, object]
+
+
+def compute_available_dvhs(
+    structure_set: StructureSet,
+    dose: DoseGrid,
+    mode: Mode = "tps",
+    roi_numbers: Iterable[int] | None = None,
+    options: AccurateOptions | None = None,
+) -> tuple[list[StructureDvh], list[SkippedStructure]]:
+    """Like :func:`compute_dvhs`, but a structure the dose grid does not cover is listed as
+    skipped (with the coverage error's message) instead of stopping the whole computation.
+
+    For reporting DVHs only: grading a constrained structure still needs :func:`compute_dvh`,
+    for which an uncovered structure is an error.
+    """
+    check_frame_of_reference(structure_set.frame_of_reference_uid, dose, structure_set.source)
+    wanted = None if roi_numbers is None else set(roi_numbers)
+    chosen = (
+        [structure_set.structure(n) for n in sorted(wanted)]
+        if wanted is not None
+        else list(structure_set.structures)
+    )
+    results: list[StructureDvh] = []
+    skipped: list[SkippedStructure] = []
+    for structure in chosen:
+        if structure.is_empty:
+            continue
+        try:
+            check_covers(structure, dose)
+        except DicomError as exc:
+            skipped.append(
+                SkippedStructure(
+                    structure.roi_number,
+                    structure.name,
+                    f"not covered by the dose grid: {exc.message}",
+                    dict(exc.detail),
+                )
+            )
+            continue
+        results.append(compute_dvh(structure, dose, mode, options))
+    return results, skipped
 
 
 def prescription_isodose_volume_cc(

@@ -153,6 +153,11 @@ class DoseGrid:
     dose_type: str = "PHYSICAL"
     source: str | None = None
     tps_dvhs: tuple[TpsDvh, ...] = field(default=())
+    #: The RT Plan's fraction group and beams the dose was calculated for (Referenced RT Plan
+    #: Sequence), when the file names them: needed to scale a per-session dose and to check
+    #: that beam doses add up to the whole plan (:mod:`radtrial.rt.dvh.summation`).
+    referenced_fraction_group: int | None = None
+    referenced_beams: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         shape = (self.z_mm.size, self.y_mm.size, self.x_mm.size)

@@ -61,12 +61,19 @@ def rasterise_planes(
 
 def expand_runs(first: NDArray[np.int64], length: NDArray[np.int64]) -> NDArray[np.int64]:
     """``first[i], first[i] + 1, ..., first[i] + length[i] - 1`` for every run, concatenated."""
+    keep = length > 0
+    if not np.all(keep):
+        first, length = first[keep], length[keep]
     total = int(length.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
-    run = np.repeat(np.arange(first.size), length)
-    offsets = np.cumsum(length) - length
-    out: NDArray[np.int64] = first[run] + (np.arange(total) - offsets[run])
+    # A running sum of steps: 1 inside a run, and at each run's start the jump from the end of
+    # the previous run (one pass over the output instead of gathers by run number).
+    steps = np.ones(total, dtype=np.int64)
+    starts = np.cumsum(length[:-1])
+    steps[0] = first[0]
+    steps[starts] = first[1:] - (first[:-1] + length[:-1] - 1)
+    out: NDArray[np.int64] = np.cumsum(steps, out=steps)
     return out
 
 

@@ -36,8 +36,8 @@ class ReportRow:
     local_name: str | None
     metric: str
     comparison: str
-    limit: float
-    minor_limit: float
+    limit: float | None
+    minor_limit: float | None
     unit: str
     value: float | None
     verdict: str
@@ -120,8 +120,10 @@ def render_report(
     curves: Mapping[str, Dvh],
     facts: Sequence[tuple[str, str]] = (),
     notes: Sequence[str] = (),
+    indices: Mapping[str, Mapping[str, float]] | None = None,
 ) -> str:
-    """The report page: verdict, facts (plan, mode, dose unit), constraint table, DVH plot."""
+    """The report page: verdict, facts (plan, mode, dose unit), constraint table, target
+    indices (HI, CI), DVH plot."""
     e = html.escape
     table_rows = []
     for r in rows:
@@ -134,11 +136,22 @@ def render_report(
         table_rows.append(
             f'<tr style="{_VERDICT_STYLE.get(r.verdict, "")}"><td>{e(r.id)}</td>'
             f"<td>{structure}</td><td>{e(r.metric)}</td><td>{value}</td>"
-            f"<td>{e(r.comparison)} {r.limit:g}</td><td>{r.minor_limit:g}</td>"
+            f"<td>{e(r.comparison)} {_number(r.limit)}</td><td>{_number(r.minor_limit)}</td>"
             f"<td>{e(r.unit)}</td><td><b>{e(r.verdict)}</b></td><td>{e(r.note)}</td></tr>"
         )
     fact_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in facts)
     note_items = "".join(f"<li>{e(n)}</li>" for n in notes)
+    index_rows = "".join(
+        f"<tr><td>{e(name)}</td><td>{_index(values, 'HI')}</td><td>{_index(values, 'CI')}</td>"
+        f"<td>{_index(values, 'PIV_cc', '.1f')}</td></tr>"
+        for name, values in (indices or {}).items()
+    )
+    index_table = (
+        "<h2>Target indices</h2><table><tr><th>Target</th><th>HI (ICRU 83)</th>"
+        f"<th>CI (Paddick)</th><th>PIV (cc)</th></tr>{index_rows}</table>"
+        if index_rows
+        else ""
+    )
     colour = {"pass": "#1a7f1a", "minor": "#a07000"}.get(overall, "#b00020")
     return (
         "<!DOCTYPE html>\n"
@@ -152,7 +165,17 @@ def render_report(
         "<h2>Dose constraints</h2><table><tr><th>Constraint</th><th>Structure</th>"
         "<th>Metric</th><th>Value</th><th>Limit</th><th>Minor up to</th><th>Unit</th>"
         f"<th>Verdict</th><th>Note</th></tr>{''.join(table_rows)}</table>"
+        f"{index_table}"
         f"<h2>Cumulative DVHs</h2>{dvh_svg(curves)}"
         + (f"<h2>Notes</h2><ul>{note_items}</ul>" if note_items else "")
         + "</body></html>\n"
     )
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _index(values: Mapping[str, float], key: str, spec: str = ".3f") -> str:
+    value = values.get(key)
+    return "–" if value is None else format(value, spec)

@@ -57,17 +57,25 @@ def tps_dvh(structure: Structure, dose: DoseGrid) -> Dvh:
     plane_of_run, row = np.divmod(line, ys.size)
     lower, upper, weight = _frames(dose, np.array([p.z_mm for p in structure.planes]))
     frame_size = dose.y_mm.size * dose.x_mm.size
-    # Offsets of each run's first voxel in its frame, then every voxel of every run.
+    # Offset of each run's first voxel in its frame; the runs are expanded straight into
+    # indices of the flattened grid (the order of the samples does not matter to a DVH).
     first = (row + rows.start) * dose.x_mm.size + (start + columns.start)
-    plane_index = np.repeat(plane_of_run, length)
-    offset = expand_runs(first, length)
     flat = dose.dose_gy.reshape(-1)
-    dose_gy = flat[lower[plane_index] * frame_size + offset]
-    blended = weight[plane_index] > 0
-    if np.any(blended):
-        upper_dose = flat[upper[plane_index[blended]] * frame_size + offset[blended]]
-        w = weight[plane_index[blended]]
-        dose_gy[blended] = w * upper_dose + (1.0 - w) * dose_gy[blended]
+    blended = weight[plane_of_run] > 0
+    if not np.any(blended):
+        dose_gy = flat[expand_runs(lower[plane_of_run] * frame_size + first, length)]
+    else:
+        exact = ~blended
+        parts = [flat[expand_runs(lower[plane_of_run[exact]] * frame_size + first[exact],
+                                  length[exact])]]  # fmt: skip
+        plane_b, first_b, length_b = plane_of_run[blended], first[blended], length[blended]
+        offset = expand_runs(first_b, length_b)
+        plane_index = np.repeat(plane_b, length_b)
+        w = weight[plane_index]
+        low_dose = flat[lower[plane_index] * frame_size + offset]
+        upper_dose = flat[upper[plane_index] * frame_size + offset]
+        parts.append(w * upper_dose + (1.0 - w) * low_dose)
+        dose_gy = np.concatenate(parts)
     return Dvh.from_samples(dose_gy, np.full(dose_gy.size, weight_cc))
 
 

@@ -31,9 +31,11 @@ from radtrial.trial.visits import check_assessment_date
 __all__ = [
     "OUTCOME_ROLES",
     "Entry",
+    "ScheduleAnchors",
     "anchors",
     "follow_up_ended_on",
     "open_entry",
+    "open_own_entry",
     "open_read",
     "optional_text",
     "readable",
@@ -41,6 +43,7 @@ __all__ = [
     "require_collectable",
     "require_visit",
     "resolve_target",
+    "schedule_anchors",
     "utc_instant",
 ]
 
@@ -50,9 +53,13 @@ OUTCOME_ROLES = ENROLMENT_ROLES
 
 @dataclass(frozen=True)
 class Entry:
-    """A participant being written about: the record, the protocol in force, the facts, today."""
+    """A participant being written about: the record, the protocol in force, the facts, today.
 
-    user: UserRecord
+    ``user`` is the staff user entering data, None when the participant enters their own
+    answers through the patient portal (:func:`open_own_entry`).
+    """
+
+    user: UserRecord | None
     participant: ParticipantRecord
     protocol: Protocol
     version: ProtocolVersionRecord
@@ -120,6 +127,27 @@ def open_entry(
     now = uow.now()
     return Entry(
         user=user,
+        participant=participant,
+        protocol=protocol,
+        version=version,
+        facts=uow.outcomes.facts(participant),
+        today=local_date(now),
+        now=now,
+    )
+
+
+def open_own_entry(uow: ResearchUnitOfWork, study_id: str) -> Entry:
+    """The entry of a participant answering their own questionnaires.
+
+    Only for the patient portal, whose service has already established from the portal session
+    (never from anything the client sends) that ``study_id`` is the participant acting. The
+    participant's row is locked as in :func:`open_entry`.
+    """
+    participant = uow.participants.get(study_id, lock=True)
+    protocol, version = current_protocol(uow, participant.trial_slug)
+    now = uow.now()
+    return Entry(
+        user=None,
         participant=participant,
         protocol=protocol,
         version=version,
@@ -266,6 +294,46 @@ def anchors(facts: ParticipantFacts) -> Mapping[Anchor, date]:
         "last_fraction": facts.last_fraction_on,
     }
     return {anchor: day for anchor, day in dates.items() if day is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleAnchors:
+    """The anchor dates a participant's visit schedule is computed from, and which of them are
+    only planned (the RT course's first or last fraction before it is delivered)."""
+
+    dates: Mapping[Anchor, date]
+    planned: frozenset[Anchor]
+
+
+def schedule_anchors(
+    uow: ResearchUnitOfWork, participant: ParticipantRecord, facts: ParticipantFacts
+) -> ScheduleAnchors:
+    """The actual anchor dates (:func:`anchors`), with the first and last fraction taken from
+    the planned course until they are delivered.
+
+    Until a fraction is delivered the first fraction is the earliest planned (not cancelled)
+    fraction's day, or the course's start date when no fraction is planned yet; until no
+    fraction is left planned the last fraction is the latest day still planned. Once delivered,
+    the delivered day replaces the planned one: the schedule re-anchors on the actual date.
+    """
+    dates = dict(anchors(facts))
+    planned: set[Anchor] = set()
+    if "first_fraction" in dates and "last_fraction" in dates:
+        return ScheduleAnchors(dates, frozenset())
+    course = uow.course.get(participant)
+    if course is None:
+        return ScheduleAnchors(dates, frozenset())
+    fractions = uow.course.fractions(course.id)
+    still_planned = [f.planned_date for f in fractions if f.status == "planned"]
+    if "first_fraction" not in dates:
+        dates["first_fraction"] = min(still_planned, default=course.start_date)
+        planned.add("first_fraction")
+    if "last_fraction" not in dates and still_planned:
+        delivered = facts.first_fraction_on
+        last = max(still_planned)
+        dates["last_fraction"] = last if delivered is None else max(last, delivered)
+        planned.add("last_fraction")
+    return ScheduleAnchors(dates, frozenset(planned))
 
 
 def follow_up_ended_on(facts: ParticipantFacts) -> date | None:

@@ -18,6 +18,7 @@ from radtrial.services.outcomes._context import (
     require_collectable,
     require_visit,
 )
+from radtrial.services.outcomes.visits import infer_visit
 from radtrial.store.database import Database, ResearchUnitOfWork
 from radtrial.store.outcome_records import EcogRecord
 from radtrial.trial.consent import Collectable
@@ -47,7 +48,11 @@ def record_ecog(
         entry = open_entry(uow, actor, study_id, "record performance status")
         day = entry.check_day(assessed_on or entry.today, "assessed_on")
         require_collectable(entry.facts, Collectable.VISIT_ASSESSMENTS, day, "assessed_on")
-        visit = None if visit_id is None else require_visit(entry.protocol, visit_id)
+        visit = (
+            infer_visit(uow, entry, "performance_status", day)
+            if visit_id is None
+            else require_visit(entry.protocol, visit_id)
+        )
         if visit is not None:
             require_assessment(entry.protocol, "performance_status", visit=visit)
         stored = uow.outcomes.ecog(entry.participant)

@@ -24,6 +24,7 @@ from radtrial.services.outcomes._context import (
     require_collectable,
     require_visit,
 )
+from radtrial.services.outcomes.visits import infer_visit
 from radtrial.store.database import Database, ResearchUnitOfWork
 from radtrial.store.outcome_records import ClinicalEventRecord, VitalStatusRecord
 from radtrial.trial.consent import Collectable
@@ -205,7 +206,11 @@ def record_alive(
         require_collectable(
             entry.facts, Collectable.SURVIVAL_STATUS, known_alive_on, "known_alive_on"
         )
-        visit = None if visit_id is None else require_visit(entry.protocol, visit_id)
+        visit = (
+            infer_visit(uow, entry, "survival", known_alive_on)
+            if visit_id is None
+            else require_visit(entry.protocol, visit_id)
+        )
         if visit is not None:
             require_assessment(entry.protocol, "survival", visit=visit)
         return uow.outcomes.add_vital_status(

@@ -50,6 +50,7 @@ from radtrial.services.outcomes._context import (
     require_collectable,
     require_visit,
 )
+from radtrial.services.outcomes.visits import infer_visit
 from radtrial.store.database import Database, ResearchUnitOfWork
 from radtrial.store.outcome_records import (
     MissedVisitRecord,
@@ -65,10 +66,13 @@ __all__ = [
     "SCORING_VERSIONS",
     "ResponderView",
     "SymptomCourse",
+    "add_questionnaire",
+    "add_symptom_rating",
     "baseline_visit",
     "record_questionnaire",
     "record_symptom",
     "responder_view",
+    "scoring_instrument",
     "symptom_categories",
     "symptom_course",
 ]
@@ -137,53 +141,79 @@ def record_symptom(
 
     def work(uow: ResearchUnitOfWork) -> SymptomRatingRecord:
         entry = open_entry(uow, actor, study_id, "record patient-reported outcomes")
-        protocol = entry.protocol
-        visit = require_visit(protocol, visit_id)
-        at = entry.check_instant(answered_at or entry.now, "answered_at")
-        require_collectable(
-            entry.facts, Collectable.PATIENT_REPORTED_OUTCOMES, local_date(at), "answered_at"
-        )
-        if nrs is None and global_impression is None:
-            raise InvalidInput(
-                "give the NRS, the global impression or both",
-                location="nrs",
-                detail={"reason": "nothing_given"},
-            )
-        nrs_assessment = impression_assessment = None
-        value: int | None = None
-        impression: str | None = None
-        if nrs is not None:
-            nrs_assessment = require_assessment(protocol, "nrs", visit=visit)
-            low, high = nrs_bounds(nrs_assessment)
-            value = parse_nrs(nrs, low=low, high=high)
-        if global_impression is not None:
-            impression_assessment = require_assessment(
-                protocol, "global_impression", visit=visit, field="global_impression"
-            )
-            impression = parse_global_impression(global_impression).value
-        previous = uow.outcomes.ratings(entry.participant)
-        if any(r.visit_id == visit.id for r in previous):
-            raise Conflict(
-                f"{study_id} already has a target-symptom rating at {visit.id}",
-                location="visit",
-            )
-        chosen = _symptom(entry, visit, symptom, previous, value, analgesic_increased)
-        return uow.outcomes.add_rating(
-            entry.participant,
-            entry.version,
-            visit_id=visit.id,
-            symptom=chosen,
-            answered_at=at,
-            nrs=value,
-            nrs_assessment_id=None if nrs_assessment is None else nrs_assessment.id,
-            global_impression=impression,
-            impression_assessment_id=(
-                None if impression_assessment is None else impression_assessment.id
-            ),
+        return add_symptom_rating(
+            uow,
+            entry,
+            visit_id=visit_id,
+            answered_at=answered_at,
+            nrs=nrs,
+            global_impression=global_impression,
             analgesic_increased=analgesic_increased,
+            symptom=symptom,
         )
 
     return db.run(work, actor=actor)
+
+
+def add_symptom_rating(
+    uow: ResearchUnitOfWork,
+    entry: Entry,
+    *,
+    visit_id: str,
+    answered_at: datetime | None = None,
+    nrs: object | None = None,
+    global_impression: str | None = None,
+    analgesic_increased: bool | None = None,
+    symptom: str | None = None,
+) -> SymptomRatingRecord:
+    """:func:`record_symptom` inside a unit of work, for an entry already opened (by staff,
+    or by the participant's own portal session)."""
+    study_id = entry.participant.study_id
+    protocol = entry.protocol
+    visit = require_visit(protocol, visit_id)
+    at = entry.check_instant(answered_at or entry.now, "answered_at")
+    require_collectable(
+        entry.facts, Collectable.PATIENT_REPORTED_OUTCOMES, local_date(at), "answered_at"
+    )
+    if nrs is None and global_impression is None:
+        raise InvalidInput(
+            "give the NRS, the global impression or both",
+            location="nrs",
+            detail={"reason": "nothing_given"},
+        )
+    nrs_assessment = impression_assessment = None
+    value: int | None = None
+    impression: str | None = None
+    if nrs is not None:
+        nrs_assessment = require_assessment(protocol, "nrs", visit=visit)
+        low, high = nrs_bounds(nrs_assessment)
+        value = parse_nrs(nrs, low=low, high=high)
+    if global_impression is not None:
+        impression_assessment = require_assessment(
+            protocol, "global_impression", visit=visit, field="global_impression"
+        )
+        impression = parse_global_impression(global_impression).value
+    previous = uow.outcomes.ratings(entry.participant)
+    if any(r.visit_id == visit.id for r in previous):
+        raise Conflict(
+            f"{study_id} already has a target-symptom rating at {visit.id}",
+            location="visit",
+        )
+    chosen = _symptom(entry, visit, symptom, previous, value, analgesic_increased)
+    return uow.outcomes.add_rating(
+        entry.participant,
+        entry.version,
+        visit_id=visit.id,
+        symptom=chosen,
+        answered_at=at,
+        nrs=value,
+        nrs_assessment_id=None if nrs_assessment is None else nrs_assessment.id,
+        global_impression=impression,
+        impression_assessment_id=(
+            None if impression_assessment is None else impression_assessment.id
+        ),
+        analgesic_increased=analgesic_increased,
+    )
 
 
 def _symptom(
@@ -301,46 +331,78 @@ def record_questionnaire(
 
     def work(uow: ResearchUnitOfWork) -> QuestionnaireRecord:
         entry = open_entry(uow, actor, study_id, "record patient-reported outcomes")
-        protocol = entry.protocol
-        visit = None if visit_id is None else require_visit(protocol, visit_id)
-        assessment = require_assessment(
-            protocol, "questionnaire", visit=visit, assessment_id=assessment_id
-        )
-        instrument = _instrument(assessment)
-        at = entry.check_instant(answered_at or entry.now, "answered_at")
-        require_collectable(
-            entry.facts, Collectable.PATIENT_REPORTED_OUTCOMES, local_date(at), "answered_at"
-        )
-        highest = _HIGHEST[instrument]
-        answered = read_items(responses, instrument=assessment.name, highest=highest)
-        if not answered:
-            raise InvalidInput(
-                "no item was answered", location="items", detail={"reason": "nothing_answered"}
+        chosen = visit_id
+        if chosen is None:
+            at = entry.check_instant(answered_at or entry.now, "answered_at")
+            inferred = infer_visit(
+                uow, entry, "questionnaire", local_date(at), assessment_id=assessment_id
             )
-        scores = _score(instrument, answered)
-        if visit is not None and uow.outcomes.questionnaire_exists(
-            entry.participant, assessment.id, visit.id
-        ):
-            raise Conflict(
-                f"{study_id} already has {assessment.id} at {visit.id}", location="visit"
-            )
-        stored = {number: answered.get(number) for number in sorted(highest)}
-        complete = all(value is not None for value in stored.values())
-        return uow.outcomes.add_questionnaire(
-            entry.participant,
-            entry.version,
-            assessment_id=assessment.id,
-            instrument=assessment.name,
-            instrument_version=assessment.version,
-            visit_id=None if visit is None else visit.id,
-            answered_at=at,
-            responses=stored,
-            scores={code: _score_json(score) for code, score in scores.items()},
-            scoring_version=SCORING_VERSIONS[instrument],
-            state="complete" if complete else "partial",
+            chosen = None if inferred is None else inferred.id
+        return add_questionnaire(
+            uow,
+            entry,
+            assessment_id=assessment_id,
+            responses=responses,
+            visit_id=chosen,
+            answered_at=answered_at,
         )
 
     return db.run(work, actor=actor)
+
+
+def scoring_instrument(assessment: Assessment) -> str:
+    """The instrument radtrial scores ``assessment`` as (``qlq_c30``, ``qlq_c15_pal``);
+    :class:`InvalidInput` for a questionnaire it cannot score."""
+    return _instrument(assessment)
+
+
+def add_questionnaire(
+    uow: ResearchUnitOfWork,
+    entry: Entry,
+    *,
+    assessment_id: str,
+    responses: Mapping[int, object],
+    visit_id: str | None = None,
+    answered_at: datetime | None = None,
+) -> QuestionnaireRecord:
+    """:func:`record_questionnaire` inside a unit of work, for an entry already opened."""
+    study_id = entry.participant.study_id
+    protocol = entry.protocol
+    visit = None if visit_id is None else require_visit(protocol, visit_id)
+    assessment = require_assessment(
+        protocol, "questionnaire", visit=visit, assessment_id=assessment_id
+    )
+    instrument = _instrument(assessment)
+    at = entry.check_instant(answered_at or entry.now, "answered_at")
+    require_collectable(
+        entry.facts, Collectable.PATIENT_REPORTED_OUTCOMES, local_date(at), "answered_at"
+    )
+    highest = _HIGHEST[instrument]
+    answered = read_items(responses, instrument=assessment.name, highest=highest)
+    if not answered:
+        raise InvalidInput(
+            "no item was answered", location="items", detail={"reason": "nothing_answered"}
+        )
+    scores = _score(instrument, answered)
+    if visit is not None and uow.outcomes.questionnaire_exists(
+        entry.participant, assessment.id, visit.id
+    ):
+        raise Conflict(f"{study_id} already has {assessment.id} at {visit.id}", location="visit")
+    stored = {number: answered.get(number) for number in sorted(highest)}
+    complete = all(value is not None for value in stored.values())
+    return uow.outcomes.add_questionnaire(
+        entry.participant,
+        entry.version,
+        assessment_id=assessment.id,
+        instrument=assessment.name,
+        instrument_version=assessment.version,
+        visit_id=None if visit is None else visit.id,
+        answered_at=at,
+        responses=stored,
+        scores={code: _score_json(score) for code, score in scores.items()},
+        scoring_version=SCORING_VERSIONS[instrument],
+        state="complete" if complete else "partial",
+    )
 
 
 # -- responder status and the course of the target symptom ---------------------------------------

@@ -39,6 +39,7 @@ from radtrial.services.outcomes._context import (
     require_collectable,
     require_visit,
 )
+from radtrial.services.outcomes.visits import infer_visit
 from radtrial.store.database import Database, ResearchUnitOfWork
 from radtrial.store.outcome_records import (
     ClinicalEventRecord,
@@ -166,7 +167,11 @@ def record_baseline(
 
     def work(uow: ResearchUnitOfWork) -> TumourBaselineRecord:
         entry = open_entry(uow, actor, study_id, "record tumour assessments")
-        visit = None if visit_id is None else require_visit(entry.protocol, visit_id)
+        visit = (
+            infer_visit(uow, entry, "tumour_response", assessed_on)
+            if visit_id is None
+            else require_visit(entry.protocol, visit_id)
+        )
         assessment = require_assessment(entry.protocol, "tumour_response", visit=visit)
         rules = assessment.recist or RecistRules()
         baseline = Baseline(assessed_on, tuple(targets), tuple(non_targets), rules)
@@ -241,7 +246,11 @@ def record_follow_up(
                 location="baseline",
                 detail={"reason": "baseline_missing"},
             )
-        visit = None if visit_id is None else require_visit(entry.protocol, visit_id)
+        visit = (
+            infer_visit(uow, entry, "tumour_response", assessed_on)
+            if visit_id is None
+            else require_visit(entry.protocol, visit_id)
+        )
         if visit is not None:
             require_assessment(entry.protocol, "tumour_response", visit=visit)
         entry.check_day(assessed_on, "assessed_on")

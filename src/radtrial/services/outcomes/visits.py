@@ -3,8 +3,11 @@ due per site, and visits recorded as missed.
 
 A participant's schedule is computed whenever it is asked for (:mod:`radtrial.trial.visits`)
 from the protocol in force and the anchor dates stored: screening, registration, randomisation
-and the RT course's first and last delivered fraction. So it re-anchors by itself when the
-course's dates change; a visit anchored on an event that has not happened yet awaits it. A visit
+and the RT course's first and last fraction, *planned* until delivered (so a baseline before the
+first fraction comes due before RT starts) and delivered afterwards. So it re-anchors by itself
+when the course's dates change or the course is delivered on other days than planned; each
+scheduled visit says whether its anchor date is planned (``anchor_planned``). A visit anchored
+on an event that has neither happened nor been planned awaits it. A visit
 is done on the earliest day anything was recorded for it (ratings, questionnaires, ECOG, tumour
 assessments, samples, vital status); follow-up ends at death, going off study or withdrawal
 from follow-up. Visits of data recorded under an earlier protocol version that the version in
@@ -14,17 +17,19 @@ force no longer has are left out (they cannot be due).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from radtrial.errors import Conflict, InvalidInput, PermissionDenied
 from radtrial.protocol import Protocol
+from radtrial.protocol.schedule import AssessmentKind, Visit
 from radtrial.services.access import acting_user
 from radtrial.services.outcomes._context import (
-    anchors,
+    Entry,
     follow_up_ended_on,
     open_entry,
     open_read,
     require_visit,
+    schedule_anchors,
 )
 from radtrial.services.policy import Action, decide
 from radtrial.services.protocol_versions import current_protocol
@@ -35,16 +40,23 @@ from radtrial.store.repositories.outcomes import local_date
 from radtrial.trial.visits import (
     DueVisit,
     ParticipantVisits,
+    ScheduledVisit,
     VisitState,
+    Window,
     participant_schedule,
+    schedule_visits,
+    visits_containing,
     visits_due,
 )
 
 __all__ = [
     "SiteDueVisit",
+    "SiteMissedVisit",
+    "infer_visit",
     "participant_visits",
     "record_missed_visit",
     "schedule_input",
+    "site_missed_visits",
     "site_visits_due",
 ]
 
@@ -59,13 +71,15 @@ def schedule_input(
     known = {v.id for v in protocol.visits}
     done = {v: d for v, d in uow.outcomes.visit_dates(participant).items() if v in known}
     missed = {m.visit_id for m in uow.outcomes.missed_visits(participant)} & known
+    found = schedule_anchors(uow, participant, facts)
     return ParticipantVisits(
         study_id=participant.study_id,
         site=participant.site_code,
-        anchors=anchors(facts),
+        anchors=found.dates,
         done=done,
         missed=missed - set(done),
         follow_up_ended_on=follow_up_ended_on(facts),
+        planned_anchors=found.planned,
     )
 
 
@@ -115,30 +129,10 @@ def site_visits_due(
         )
 
     def work(uow: ResearchUnitOfWork) -> list[SiteDueVisit]:
-        user = acting_user(uow, actor)
-        uow.sites.get(site_code)
         day = today or local_date(uow.now())
-        at_site = uow.outcomes.participants(trial_slug, [site_code])
-        trials = [trial_slug] if trial_slug is not None else sorted({p.trial_slug for p in at_site})
         out: list[SiteDueVisit] = []
-        allowed = []
-        for slug in trials:
-            if not decide(user, Action.PARTICIPANT_READ, slug, site_code):
-                if trial_slug is not None:
-                    raise PermissionDenied(
-                        f"{actor!r} has no role that may read participants at {site_code} in "
-                        f"{slug}",
-                        location="actor",
-                        detail={"action": Action.PARTICIPANT_READ.value, "trial": slug},
-                    )
-                continue
-            allowed.append(slug)
-            protocol, _ = current_protocol(uow, slug)
-            inputs = [
-                schedule_input(uow, p, protocol, uow.outcomes.facts(p))
-                for p in at_site
-                if p.trial_slug == slug
-            ]
+        for slug, protocol, at_site in _site_participants(uow, actor, site_code, trial_slug):
+            inputs = [schedule_input(uow, p, protocol, uow.outcomes.facts(p)) for p in at_site]
             out.extend(
                 SiteDueVisit(slug, due)
                 for due in visits_due(
@@ -149,14 +143,149 @@ def site_visits_due(
                     look_ahead_days=look_ahead_days,
                 )
             )
-        if trials and not allowed:
-            raise PermissionDenied(
-                f"{actor!r} has no role that may read participants at {site_code}",
-                location="actor",
-            )
         return sorted(out, key=lambda d: (d.due.window.closes_on, d.due.study_id, d.due.visit_id))
 
     return db.run(work, actor=actor, read_only=True)
+
+
+def _site_participants(
+    uow: ResearchUnitOfWork, actor: str, site_code: str, trial_slug: str | None
+) -> list[tuple[str, Protocol, list[ParticipantRecord]]]:
+    """Per trial the actor may read at ``site_code`` (``trial_slug``, or every trial with
+    participants there): the protocol in force and the site's participants.
+
+    :class:`PermissionDenied` when the actor sees the site in the trial asked about, or in none
+    of the site's trials."""
+    user = acting_user(uow, actor)
+    uow.sites.get(site_code)
+    at_site = uow.outcomes.participants(trial_slug, [site_code])
+    trials = [trial_slug] if trial_slug is not None else sorted({p.trial_slug for p in at_site})
+    out: list[tuple[str, Protocol, list[ParticipantRecord]]] = []
+    for slug in trials:
+        if not decide(user, Action.PARTICIPANT_READ, slug, site_code):
+            if trial_slug is not None:
+                raise PermissionDenied(
+                    f"{actor!r} has no role that may read participants at {site_code} in {slug}",
+                    location="actor",
+                    detail={"action": Action.PARTICIPANT_READ.value, "trial": slug},
+                )
+            continue
+        protocol, _ = current_protocol(uow, slug)
+        out.append((slug, protocol, [p for p in at_site if p.trial_slug == slug]))
+    if trials and not out:
+        raise PermissionDenied(
+            f"{actor!r} has no role that may read participants at {site_code}",
+            location="actor",
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMissedVisit:
+    """A visit recorded as not done at a site: whose, which, its window (None when its anchor
+    has no date), why, and who recorded it when."""
+
+    trial_slug: str
+    study_id: str
+    visit_id: str
+    label: str
+    window: Window | None
+    note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+def site_missed_visits(
+    db: Database, *, actor: str, site_code: str, trial_slug: str | None = None
+) -> list[SiteMissedVisit]:
+    """The visits of ``site_code``'s participants recorded as missed (in ``trial_slug``, or in
+    every trial the actor sees the site in), by window and study id.
+
+    A missed visit for which data was later recorded is done, not missed, and is left out, as
+    are visits the protocol in force no longer has. Permissions as :func:`site_visits_due`.
+    """
+
+    def work(uow: ResearchUnitOfWork) -> list[SiteMissedVisit]:
+        out: list[SiteMissedVisit] = []
+        for slug, protocol, at_site in _site_participants(uow, actor, site_code, trial_slug):
+            labels = {v.id: v.label for v in protocol.visits}
+            for participant in at_site:
+                records = uow.outcomes.missed_visits(participant)
+                if not records:
+                    continue
+                found = schedule_input(uow, participant, protocol, uow.outcomes.facts(participant))
+                windows = {
+                    v.visit_id: v.window
+                    for v in schedule_visits(protocol.visits, found.anchors, found.planned_anchors)
+                }
+                out.extend(
+                    SiteMissedVisit(
+                        slug,
+                        participant.study_id,
+                        m.visit_id,
+                        labels[m.visit_id],
+                        windows[m.visit_id],
+                        m.note,
+                        m.recorded_by,
+                        m.recorded_at,
+                    )
+                    for m in records
+                    if m.visit_id in found.missed
+                )
+        return sorted(
+            out,
+            key=lambda m: (
+                date.max if m.window is None else m.window.closes_on,
+                m.study_id,
+                m.visit_id,
+            ),
+        )
+
+    return db.run(work, actor=actor, read_only=True)
+
+
+def infer_visit(
+    uow: ResearchUnitOfWork,
+    entry: Entry,
+    kind: AssessmentKind,
+    day: date,
+    *,
+    assessment_id: str | None = None,
+    field: str = "visit",
+) -> Visit | None:
+    """The visit an assessment of ``kind`` (``assessment_id`` if given) on ``day`` belongs to,
+    when it was entered without one.
+
+    Exactly one scheduled visit of the participant that schedules such an assessment and whose
+    window contains ``day``: that visit. None: no such window contains the day, so the
+    assessment is unscheduled (give the visit to record it as a visit done out of its window).
+    Several (windows on different anchors can overlap): :class:`InvalidInput` naming them, as
+    only the user can say which visit it was.
+    """
+    wanted = {
+        a.id
+        for a in entry.protocol.assessments
+        if a.kind == kind and (assessment_id is None or a.id == assessment_id)
+    }
+    visits = [v for v in entry.protocol.visits if wanted & set(v.assessments)]
+    found = schedule_input(uow, entry.participant, entry.protocol, entry.facts)
+    candidates: tuple[ScheduledVisit, ...] = visits_containing(
+        schedule_visits(visits, found.anchors, found.planned_anchors), day
+    )
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        listed = "; ".join(
+            f"{c.visit_id} ({c.window.opens_on.isoformat()} – {c.window.closes_on.isoformat()})"
+            for c in candidates
+            if c.window is not None
+        )
+        raise InvalidInput(
+            f"{day.isoformat()} is in the window of more than one visit: {listed}; give the visit",
+            location=field,
+            detail={"reason": "visit_ambiguous", "candidates": [c.visit_id for c in candidates]},
+        )
+    return require_visit(entry.protocol, candidates[0].visit_id, field)
 
 
 def record_missed_visit(

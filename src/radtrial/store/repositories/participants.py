@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 
 from radtrial.errors import Conflict, NotFound
@@ -101,6 +103,24 @@ class ParticipantRepository:
         if lock:
             self._locked[row.id] = row
         return participant_record(row, trial_slug, site_code)
+
+    def in_trial(
+        self, trial_slug: str, site_codes: Collection[str] | None = None
+    ) -> list[ParticipantRecord]:
+        """The trial's participants (at ``site_codes`` only, if given), by site and study id."""
+        query = (
+            select(ParticipantRow, TrialRow.slug, SiteRow.code)
+            .join(TrialRow, TrialRow.id == ParticipantRow.trial_id)
+            .join(SiteRow, SiteRow.id == ParticipantRow.site_id)
+            .where(TrialRow.slug == trial_slug)
+            .order_by(SiteRow.code, ParticipantRow.study_id)
+        )
+        if site_codes is not None:
+            query = query.where(SiteRow.code.in_(list(site_codes)))
+        return [
+            participant_record(row, slug, code)
+            for row, slug, code in self._uow.session.execute(query)
+        ]
 
     def set_arm(self, participant: ParticipantRecord, arm_code: str) -> ParticipantRecord:
         """Record the participant's arm (an update: the unit of work needs a reason). After
