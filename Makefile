@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo check format lint types contracts test clean
+.PHONY: install demo show check format lint types contracts test clean
 
 $(BIN)/radtrial: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,8 +13,13 @@ $(BIN)/radtrial: pyproject.toml
 
 install: $(BIN)/radtrial
 
-## The main job: load PALLSOFT into the embedded SQLite database and show it.
+## The main job: a fresh demo database (embedded SQLite) with both trials, a user for every
+## role and simulated participants at every stage, served at http://127.0.0.1:8000/.
 demo: install
+	$(BIN)/radtrial serve --demo
+
+## Without the web app: load PALLSOFT into the embedded SQLite database and show it.
+show: install
 	$(BIN)/radtrial db upgrade
 	$(BIN)/radtrial protocol load pallsoft
 	$(BIN)/radtrial trials show pallsoft
