@@ -70,3 +70,21 @@ def open_session(db: Database, study_id: str, site: str = "OUS") -> str:
     policy = PortalPolicy()
     issued = portal.issue_invitation(db, policy, actor=ENROLLER[site], study_id=study_id)
     return portal.redeem(db, policy, client_address="10.1.1.1", token=issued.token).token
+
+
+def start_treatment(db: Database, study_id: str, actor: str = "inv.ous") -> None:
+    """Plan the participant's RT course from today and deliver its first fraction today (the
+    anchor of the follow-up visits)."""
+    from radtrial.services.course import deliver_fraction, plan_participant_course
+
+    today = db.clock().date()
+    plan = plan_participant_course(db, actor=actor, study_id=study_id, start=today)
+    first = plan.fractions[0]
+    deliver_fraction(
+        db,
+        actor=actor,
+        study_id=study_id,
+        fraction=first.number,
+        doses={d.dose_level: d.planned_dose_gy for d in first.doses},
+        machine="LINAC-1",
+    )

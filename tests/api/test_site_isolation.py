@@ -113,6 +113,7 @@ def _probes(world: World) -> list[Probe]:
         probes.append(Probe(f"/api/v1/trials/{slug}", "trial.read", slug, None))
         probes.append(Probe(f"/trials/{slug}", "trial.read", slug, None))
     probes.extend(_enrolment_probes(world))
+    probes.extend(_outcome_probes())
     return probes
 
 
@@ -161,6 +162,21 @@ def _enrolment_probes(world: World) -> list[Probe]:
                 f"/trials/{trial}/screen?screening={screening_id}", "participant.read", trial, site
             )
         )
+    return probes
+
+
+def _outcome_probes() -> list[Probe]:
+    """The outcome routes (tests/api/test_outcome_routes.py) of each participant and site."""
+    probes = []
+    for study_id, (trial, site) in PARTICIPANTS.items():
+        for noun in ("adverse-events", "ecog", "recist", "events", "samples"):
+            probes.append(
+                Probe(f"/api/v1/participants/{study_id}/{noun}", "participant.read", trial, site)
+            )
+        for noun in ("visits-due", "adverse-events"):
+            probes.append(
+                Probe(f"/api/v1/sites/{site}/{noun}?trial={trial}", "participant.read", trial, site)
+            )
     return probes
 
 
@@ -286,6 +302,12 @@ def _writes(study_id: str, trial: str, screening_id: str) -> list[tuple[str, obj
         (f"{screening}/evaluations", {"data": {}}),
         (f"{screening}/consent", {"document_version": "1.0", "consented_on": "2026-03-01"}),
         (f"{screening}/registration", None),
+        (
+            f"/api/v1/participants/{study_id}/adverse-events",
+            {"term": "Diarrhea", "grade": 2, "onset_on": "2026-03-02", "attribution": "possible"},
+        ),
+        (f"/api/v1/participants/{study_id}/ecog", {"status": 1}),
+        (f"/api/v1/participants/{study_id}/symptom-ratings", {"visit": "baseline", "nrs": 5}),
         (f"{screening}/not-included", {"reason": "other", "note": "x"}),
     ]
 
@@ -324,3 +346,74 @@ def test_every_refusal_is_in_the_access_log(
     rows = access_log(shared_world.db, actor="inv.hus", action="audit.read")
     assert len(rows) == before + 1
     assert (rows[0].outcome, rows[0].entity, rows[0].site_code) == ("denied", "participants", "OUS")
+
+
+# -- the RT course (tests/api/test_course_routes.py) -------------------------------------------
+# Kept last in the module: it enrols PROSARC-2 participants into the shared world, which the
+# list tests above compare against PARTICIPANTS.
+
+
+def _courses(world: World) -> dict[str, tuple[str, str, str]]:
+    """Two PROSARC-2 participants at OUS with a planned course, one treated at OUS and one
+    referred to HUS: study id -> (trial, participant's site, treating site)."""
+    from radtrial.services.course import plan_participant_course
+    from tests.course_web_support import INVESTIGATOR, START, prosarc2_participant
+
+    made = getattr(world, "_courses", None)
+    if made is None:
+        made = {}
+        for treating in ("OUS", "HUS"):
+            study_id = prosarc2_participant(world, planned=False)
+            plan_participant_course(
+                world.db, actor=INVESTIGATOR, study_id=study_id, start=START, site_code=treating
+            )
+            made[study_id] = ("prosarc2", "OUS", treating)
+        world._courses = made  # type: ignore[attr-defined]
+    return dict(made)
+
+
+def _may_course(username: str, action: str, trial: str, sites: tuple[str, str]) -> bool:
+    """A course is reached from the participant's site or the treating site."""
+    grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+    return any(oracle.may(grant_list, True, action, trial, site) for site in sites)
+
+
+def test_no_role_reaches_or_writes_a_course_of_a_site_it_may_not_see(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    leaks, wrongly_refused, refused_writes = [], [], 0
+    for study_id, (trial, site, treating) in _courses(shared_world).items():
+        for username, client in clients.items():
+            allowed = _may_course(username, "participant.read", trial, (site, treating))
+            for path in (
+                f"/api/v1/participants/{study_id}/course",
+                f"/participants/{study_id}/course",
+            ):
+                response = client.get(path, follow_redirects=False)
+                assert response.status_code in {200, 403}, (username, path, response.text)
+                if response.status_code == 200 and not allowed:
+                    leaks.append((username, path))
+                if response.status_code == 403 and allowed:
+                    wrongly_refused.append((username, path))
+            if _may_course(username, "participant.write", trial, (site, treating)):
+                continue
+            course = f"/api/v1/participants/{study_id}/course"
+            for path, body in (
+                (course, {"start_date": "2026-03-09", "reason": "x"}),
+                (f"{course}/fractions/1/delivery", {"doses": {"target": 3.5, "boost": 5}}),
+                (f"{course}/fractions/1/miss", {"reason": "x"}),
+                (f"{course}/fractions/1/cancel", {"reason": "x"}),
+                (f"{course}/compensation", {"option": 1, "reason": "x"}),
+                (f"{course}/deviations/1/acknowledgement", {"reason": "x"}),
+            ):
+                response = client.post(path, json=body)
+                assert response.status_code == 403, (username, path, response.text)
+                refused_writes += 1
+            page = client.post(
+                f"/participants/{study_id}/course/miss",
+                data={"csrf_token": client.headers["X-CSRF-Token"], "fraction": "1", "reason": "x"},
+            )
+            assert page.status_code == 403, (username, study_id)
+    assert leaks == []
+    assert wrongly_refused == []
+    assert refused_writes > 30

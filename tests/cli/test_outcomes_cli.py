@@ -306,3 +306,43 @@ def test_visits_due_per_site(cli_db: Database, clock: CalendarClock) -> None:
     code, stdout, _ = run("visits", "due", "--site", "OUS", "--actor", "inv_hus", "--json")
     assert code == EXIT_ERROR
     assert json.loads(stdout)["error"]["code"] == "permission_denied"
+
+
+def test_missed_visits_per_site_and_ecog_over_time(cli_db: Database, clock: CalendarClock) -> None:
+    study_id = enrol_pallsoft(cli_db, clock)
+    assert ok_json("visits", "missed-list", "--site", "OUS", "--actor", "nurse_ous") == []
+    ok_json(
+        "visits", "missed", study_id, "--visit", "baseline", "--note", "too ill to attend",
+        "--actor", "inv_ous",
+    )  # fmt: skip
+    missed = ok_json(
+        "visits", "missed-list", "--site", "OUS", "--trial", "pallsoft", "--actor", "nurse_ous"
+    )
+    assert [(m["study_id"], m["visit_id"], m["note"]) for m in missed] == [
+        (study_id, "baseline", "too ill to attend")
+    ]
+    code, stdout, _ = run("visits", "missed-list", "--site", "OUS", "--actor", "monitor")
+    assert code == 0
+    assert "too ill to attend" in stdout
+    code, stdout, _ = run("visits", "missed-list", "--site", "OUS", "--actor", "inv_hus", "--json")
+    assert code == EXIT_ERROR
+    assert json.loads(stdout)["error"]["code"] == "permission_denied"
+    first, _ = treat(cli_db, clock, study_id, START + timedelta(days=7))
+    clock.set_day(first + timedelta(days=24))
+    # Entered without --visit, the ECOG lands on week 4, whose window holds the day.
+    recorded = ok_json("ecog", "record", study_id, "--status", "2", "--actor", "nurse_ous")
+    assert recorded["visit_id"] == "week_4"
+    clock.set_day(first + timedelta(days=56))
+    ok_json(
+        "ecog", "record", study_id, "--status", "1", "--visit", "week_8", "--actor", "nurse_ous"
+    )
+    history = ok_json("ecog", "list", study_id, "--actor", "monitor")
+    assert [(e["assessed_on"], e["status"], e["visit_id"]) for e in history] == [
+        ((first + timedelta(days=24)).isoformat(), 2, "week_4"),
+        ((first + timedelta(days=56)).isoformat(), 1, "week_8"),
+    ]
+    code, stdout, _ = run("ecog", "list", study_id, "--actor", "monitor")
+    assert code == 0
+    assert "week_8" in stdout
+    code, _, _ = run("ecog", "list", study_id, "--actor", "inv_hus")
+    assert code == EXIT_ERROR

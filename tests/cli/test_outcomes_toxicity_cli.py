@@ -91,10 +91,19 @@ def test_bowel_and_bladder_toxicity_per_visit_from_the_command_line(
     code, stdout, _ = run("ae", "by-visit", study_id, "--actor", "inv_ous")
     assert code == 0
     assert "week_4" in stdout
-    code, stdout, _ = run(
-        "ae", "assess", study_id, "--visit", "week_8", "--on",
-        (START + timedelta(days=56)).isoformat(), "--category", "bowel=none", "--actor", "inv_ous",
-    )  # fmt: skip
+    week_8 = ("ae", "assess", study_id, "--visit", "week_8", "--on",
+              (START + timedelta(days=56)).isoformat(), "--category", "bowel=none",
+              "--actor", "inv_ous")  # fmt: skip
+    # The proctitis (grade 2) has no resolution date: "none" needs the physician's note.
+    code, stdout, _ = run(*week_8, "--json")
+    assert code == EXIT_ERROR
+    error = json.loads(stdout)["error"]
+    assert (error["location"], error["detail"]["reason"]) == (
+        "categories[bowel]",
+        "open_adverse_event",
+    )
+    assert f"bowel={event['id']}" in error["message"]
+    code, stdout, _ = run(*week_8, "--open-event-note", "proctitis resolved in week 6")
     assert code == 0
     assert "no adverse event" in stdout
 

@@ -30,9 +30,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def cli_db(
-    database_urls: tuple[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Database]:
+def cli_db(database_urls: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """Upgraded databases with both trials and the staff, opened by the CLI."""
     monkeypatch.setenv("RADTRIAL_DATABASE_URL", database_urls[0])
     monkeypatch.setenv("RADTRIAL_IDENTITY_DATABASE_URL", database_urls[1])
@@ -64,18 +62,24 @@ def test_qa_plan_prints_and_stores_the_verdict_and_the_report(
     assert f"stored as plan QA evaluation 1 of {study_id}" in result.output
     assert "by phys_ous" in result.output
     assert "target CTV: HI" in result.output
-    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert [r.new_value for r in audit_rows(cli_db, "plan_qa_evaluations") if r.field == "verdict"] == [
-        "pass"
-    ]
+    stored_html = [r.new_value for r in audit_rows(cli_db, "plan_qa_reports") if r.field == "html"]
+    assert stored_html == [page.read_text(encoding="utf-8")]
+    assert [
+        r.new_value for r in audit_rows(cli_db, "plan_qa_evaluations") if r.field == "verdict"
+    ] == ["pass"]
     history = runner.invoke(app, ["qa", "history", study_id, "--actor", "monitor", "--json"])
     assert history.exit_code == 0, history.output
     [stored] = json.loads(history.output)
     assert stored["verdict"] == "pass"
     assert stored["evaluated_by"] == "phys_ous"
-    assert stored["rtplan_sha256"] == json.loads(
-        runner.invoke(app, [*plan_args(folder, study_id), "--actor", "phys_ous", "--json"]).output
-    )["files"]["rtplan"]["sha256"]
+    assert (
+        stored["rtplan_sha256"]
+        == json.loads(
+            runner.invoke(
+                app, [*plan_args(folder, study_id), "--actor", "phys_ous", "--json"]
+            ).output
+        )["files"]["rtplan"]["sha256"]
+    )
 
 
 def test_qa_plan_json_carries_the_check_and_the_stored_evaluation(

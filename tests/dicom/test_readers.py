@@ -335,3 +335,45 @@ def test_the_fraction_group_and_beams_a_dose_was_calculated_for_are_read(tmp_pat
     )
     assert plain.referenced_fraction_group is None
     assert plain.referenced_beams == ()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (b"-2\\-2\\0\\2", b"-2\\-2\\0\\x", "not a number"),
+        # numpy's one-pass parser would read a blank value as -1: it must not get through.
+        (b"-2\\-2\\0\\2", b"-2\\-2\\0\\ ", "not a number"),
+        (b"-2\\-2\\0\\2", b"-2\\-2\\0\\N", "not a number"),
+        (b"-2\\-2\\0\\2\\-2\\0", b"-2\\-2\\0\\2\\-2\\9", "not axial"),
+    ],
+    ids=["letter", "blank", "truncated", "not_axial"],
+)
+def test_corrupted_contour_data_is_a_located_error(
+    tmp_path: Path, old: bytes, new: bytes, message: str
+) -> None:
+    # ContourData of the square: -2\-2\0\2\-2\0\2\2\0\-2\2\0 (patched byte for byte).
+    path = writer.write(tmp_path / "RS.dcm", writer.structure_set([(1, "Box", [square(0.0, 2.0)])]))
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, new))
+    with pytest.raises(DicomError, match=message) as caught:
+        read_structure_set(path)
+    assert caught.value.detail["attribute"] == "ContourData"
+    assert caught.value.location == str(path)
+
+
+def test_contour_data_parsed_in_one_pass_equals_the_value_by_value_parse(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    contours = [
+        np.column_stack([rng.uniform(-200, 200, 40), rng.uniform(-200, 200, 40), np.full(40, z)])
+        for z in (-12.5, 0.0, 3.0, 3.004)
+    ]
+    path = writer.write(tmp_path / "RS.dcm", writer.structure_set([(1, "Blob", contours)]))
+    structure = read_structure_set(path).structure(1)
+    assert [p.z_mm for p in structure.planes] == [-12.5, 0.0, 3.0]
+    texts = [writer.ds_values(c[:, :2]) for c in contours]
+    expected = [np.array([float(t) for t in text]).reshape(-1, 2) for text in texts]
+    got = [c for p in structure.planes for c in p.contours]
+    assert len(got) == 4
+    for ours, theirs in zip(got, expected, strict=True):
+        assert np.array_equal(ours, theirs)

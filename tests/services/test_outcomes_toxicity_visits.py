@@ -13,6 +13,7 @@ import radtrial.protocol
 from radtrial.errors import Conflict, InvalidInput, PermissionDenied
 from radtrial.services import trials
 from radtrial.services.outcomes import adverse_events
+from radtrial.store.audit import history
 from radtrial.store.database import Database
 from tests.outcomes_support import (
     START,
@@ -135,7 +136,15 @@ def test_linked_and_visit_events_give_the_maximum_grade_per_category(
         visit_id="week_8",
         attribution="unlikely",
     )
-    _assess(database, patient, visit_id="week_8", assessed_on=WEEK_8, findings={"bowel": "none"})
+    # Diarrhoea and proctitis have no resolution date: "none" at week 8 needs the physician's note.
+    _assess(
+        database,
+        patient,
+        visit_id="week_8",
+        assessed_on=WEEK_8,
+        findings={"bowel": "none"},
+        open_event_note="both resolved by week 6, dates to follow",
+    )
     grades = _grades(database, patient)
     assert grades["week_4"] == {"bowel": 3, "bladder": 0}
     assert grades["week_8"] == {"bowel": 0, "bladder": None}
@@ -295,3 +304,55 @@ def test_a_visit_that_does_not_schedule_the_toxicity_assessment_is_refused(
     assert audit_count(database) == before
     table = adverse_events.toxicity_by_visit(database, actor="inv_ous", target=patient)
     assert "week_24" not in table.visit_ids
+
+
+def test_none_beside_an_unresolved_grade_2_event_needs_a_note_that_is_audited(
+    database: Database, patient: str
+) -> None:
+    diarrhoea = _ae(database, patient, grade=2)
+    _ae(
+        database, patient, term="Cystitis noninfective", grade=1, onset_on=START + timedelta(days=3)
+    )
+    before = audit_count(database)
+    with pytest.raises(InvalidInput) as caught:
+        _assess(database, patient)
+    assert (caught.value.location, caught.value.detail["reason"]) == (
+        "categories[bowel]",
+        "open_adverse_event",
+    )
+    assert caught.value.detail["ids"] == [diarrhoea.id]
+    assert f"bowel={diarrhoea.id}" in str(caught.value)
+    assert audit_count(database) == before
+    # A grade-1 bladder event does not stand in the way of "none".
+    _assess(database, patient, findings={"bladder": "none"})
+    # A note where nothing is open is refused.
+    with pytest.raises(InvalidInput) as caught:
+        _assess(
+            database,
+            patient,
+            visit_id="week_8",
+            assessed_on=WEEK_8,
+            findings={"bladder": "none"},
+            open_event_note="x",
+        )
+    assert caught.value.detail["reason"] == "note_not_needed"
+    records = _assess(database, patient, findings={"bowel": "none"}, open_event_note="resolved")
+    assert records[0].no_adverse_event
+    reasons = {
+        e.reason
+        for e in history(database.engine("research"), entity="toxicity_assessments")
+        if e.entity_id == str(records[0].id)
+    }
+    assert reasons == {"'none' despite an unresolved adverse event of grade 2 or more: resolved"}
+
+
+def test_none_after_the_event_resolved_needs_no_note(database: Database, patient: str) -> None:
+    _ae(
+        database,
+        patient,
+        grade=2,
+        resolved_on=START + timedelta(days=25),
+        outcome="recovered",
+    )
+    (record,) = _assess(database, patient, findings={"bowel": "none"})
+    assert record.no_adverse_event

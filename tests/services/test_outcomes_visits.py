@@ -171,3 +171,50 @@ def test_a_planned_course_makes_the_baseline_before_rt_due_and_delivery_re_ancho
     assert month_3[1].target_on == delivered_on + timedelta(days=91)  # type: ignore[union-attr]
     # The last fraction is still planned until the course is complete.
     assert _state(database, study_id, "end_of_rt")[2] is True
+
+
+def test_an_ecog_entered_without_a_visit_completes_the_visit_whose_window_holds_it(
+    database: Database, clock: CalendarClock, patient: str
+) -> None:
+    from radtrial.services.outcomes import ecog
+
+    pro.record_symptom(
+        database, actor="nurse_ous", study_id=patient, visit_id="baseline", symptom="pain", nrs=7
+    )
+    first, _ = treat(database, clock, patient, START + timedelta(days=7))
+    clock.set_day(first + timedelta(days=24))
+    assert ("week_4", "due") in _due(database)
+    record = ecog.record_ecog(database, actor="nurse_ous", study_id=patient, status=1)
+    assert record.visit_id == "week_4"
+    assert ("week_4", "due") not in _due(database)
+    # A day in no window that schedules ECOG stays unscheduled (no visit).
+    clock.set_day(first + timedelta(days=45))
+    unscheduled = ecog.record_ecog(database, actor="nurse_ous", study_id=patient, status=1)
+    assert unscheduled.visit_id is None
+
+
+def test_missed_visits_are_listed_per_site_with_their_reason(
+    database: Database, clock: CalendarClock, patient: str
+) -> None:
+    assert visits.site_missed_visits(database, actor="nurse_ous", site_code="OUS") == []
+    visits.record_missed_visit(
+        database, actor="inv_ous", study_id=patient, visit_id="baseline", note="too ill"
+    )
+    assert _due(database) == []
+    (row,) = visits.site_missed_visits(database, actor="nurse_ous", site_code="OUS")
+    assert (row.trial_slug, row.study_id, row.visit_id, row.note, row.recorded_by) == (
+        "pallsoft",
+        patient,
+        "baseline",
+        "too ill",
+        "inv_ous",
+    )
+    assert row.window is not None
+    assert row.window.closes_on == START
+    assert visits.site_missed_visits(
+        database, actor="monitor", site_code="OUS", trial_slug="pallsoft"
+    ) == [row]
+    with pytest.raises(PermissionDenied):
+        visits.site_missed_visits(database, actor="inv_hus", site_code="OUS")
+    with pytest.raises(PermissionDenied):
+        visits.site_missed_visits(database, actor="inv_hus", site_code="OUS", trial_slug="pallsoft")

@@ -131,16 +131,20 @@ def test_the_participants_evaluations_are_listed_for_those_who_may_read_them(
     ).evaluation
     assert first.verdict == "major"  # 7 fractions instead of 16
     assert second.verdict == "pass"
-    assert {r.reason for r in audit_rows(db, "plan_qa_evaluations") if r.entity_id == str(second.id)} == {
-        "replanned"
-    }
+    assert {
+        r.reason for r in audit_rows(db, "plan_qa_evaluations") if r.entity_id == str(second.id)
+    } == {"replanned"}
     for reader in ("phys_ous", "nurse_ous", "monitor"):
         listed = plan_qa_evaluations(db, actor=reader, study_id=study_id)
         assert [e.id for e in listed] == [first.id, second.id]
         assert listed[0].results == first.results
     assert plan_qa_evaluation(db, actor="monitor", evaluation_id=second.id) == second
-    refused(db, PermissionDenied, lambda: plan_qa_evaluations(db, actor="inv_hus", study_id=study_id))
-    refused(db, PermissionDenied, lambda: plan_qa_report(db, actor="inv_hus", evaluation_id=first.id))
+    refused(
+        db, PermissionDenied, lambda: plan_qa_evaluations(db, actor="inv_hus", study_id=study_id)
+    )
+    refused(
+        db, PermissionDenied, lambda: plan_qa_report(db, actor="inv_hus", evaluation_id=first.id)
+    )
     refused(db, NotFound, lambda: plan_qa_report(db, actor="phys_ous", evaluation_id=999))
 
 
@@ -169,7 +173,9 @@ def test_an_unknown_participant_writes_nothing(db: Database, folder: dict[str, P
     refused(
         db,
         NotFound,
-        lambda: check_participant_plan(db, actor="phys_ous", study_id="NOBODY", files=files(folder)),
+        lambda: check_participant_plan(
+            db, actor="phys_ous", study_id="NOBODY", files=files(folder)
+        ),
     )
 
 

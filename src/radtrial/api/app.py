@@ -20,9 +20,13 @@ from radtrial.api.routers import (
     allocation_lists,
     audit,
     auth,
+    course,
+    outcomes,
     participants,
+    plan_qa,
     portal_invitations,
     screenings,
+    signatures,
     sites,
     trials,
     users,
@@ -122,6 +126,10 @@ def api_router() -> APIRouter:
         participants,
         allocation_lists,
         portal_invitations,
+        course,
+        plan_qa,
+        outcomes,
+        signatures,
     ):
         router.include_router(module.router)
     return router

@@ -11,14 +11,13 @@ from pydantic import BaseModel, Field
 from radtrial.api.schemas import NONBLANK_PATTERN, SITE_PATTERN, USERNAME_PATTERN, Body
 
 STUDY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-SCREENING_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+SCREENING_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,7}-S[0-9]{1,9}$"
 CRITERION_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$"
 
 Note = Annotated[str, Field(min_length=1, max_length=2000, pattern=NONBLANK_PATTERN)]
 ScreeningValue = Annotated[str, Field(max_length=200)] | int | float | bool | None
 ScreeningData = Annotated[
-    dict[Annotated[str, Field(pattern=FIELD_NAME_PATTERN)], ScreeningValue],
+    dict[str, ScreeningValue],
     Field(max_length=100, description="Screening field name -> value (null: explicitly none)"),
 ]
 Confirmations = Annotated[
@@ -112,7 +111,7 @@ class NewConsent(Body):
     consented_on: date
     obtained_by: Annotated[str | None, Field(pattern=USERNAME_PATTERN)] = None
     optional: Annotated[
-        dict[Annotated[str, Field(pattern=FIELD_NAME_PATTERN)], bool],
+        dict[str, bool],
         Field(max_length=20, description="Optional consent code -> yes/no, e.g. biobank"),
     ] = Field(default_factory=dict)
 

@@ -38,7 +38,6 @@ from radtrial.services.course import (
     show_course,
     site_closures,
 )
-from radtrial.services.course.state import SITE_TIMEZONE
 from radtrial.store.records import DeviationRecord, FractionRecord
 
 __all__ = ["register", "site_closure_app"]
@@ -64,16 +63,15 @@ def _date(text: str, option: str) -> date:
 
 
 def _instant(text: str) -> datetime:
-    """An ISO 8601 time; without an offset it is the site's local time (Europe/Oslo)."""
+    """An ISO 8601 time. Without an offset it stays naive: the service reads it as the
+    wall-clock time at the treating site, in the course's time zone, and refuses a time that
+    a daylight-saving change skips or repeats (then the offset must be given)."""
     try:
-        value = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInput(
             f"{text!r} is not a time YYYY-MM-DDTHH:MM[+HH:MM]", location="--at"
         ) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(SITE_TIMEZONE))
-    return value
 
 
 def _doses(pairs: list[str], option: str) -> dict[str, float]:
@@ -181,6 +179,8 @@ def _tissue_json(effect: Any) -> dict[str, Any]:
         "planned_bed_gy": effect.planned_bed_gy,
         "planned_eqd2_gy": effect.planned_eqd2_gy,
         "bed_change_percent": effect.bed_change_percent,
+        "shortfall_bed_gy": effect.shortfall_bed_gy,
+        "shortfall_eqd2_gy": effect.shortfall_eqd2_gy,
     }
 
 
@@ -210,7 +210,13 @@ def _print_gaps(gaps: GapAnalysis, unit: str) -> None:
                 f"{tumour.alpha_beta_gy:g}) BED {tumour.bed_gy:.2f} EQD2 {tumour.eqd2_gy:.2f} "
                 f"({tumour.bed_change_percent:+.1f} % BED); late (α/β {late.alpha_beta_gy:g}) "
                 f"BED {late.bed_gy:.2f} EQD2 {late.eqd2_gy:.2f} "
-                f"({late.bed_change_percent:+.1f} % BED)",
+                f"({late.bed_change_percent:+.1f} % BED)"
+                + (
+                    f"; tumour BED short of the plan by {tumour.shortfall_bed_gy:.2f} Gy "
+                    f"(EQD2 {tumour.shortfall_eqd2_gy:.2f} Gy)"
+                    if tumour.shortfall_bed_gy > 0.005
+                    else ""
+                ),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -408,11 +414,14 @@ def plan_course_command(
                 "fractions": result.fractions,
                 "closed_days": [{"date": c.day, "reason": c.reason} for c in result.closed_days],
                 "replanned": result.replanned,
+                "overall_time_days": result.overall_time_days,
+                "max_overall_time_days": result.max_overall_time_days,
+                "warnings": list(result.warnings),
             }
         )
         return
     days = [f.planned_date for f in result.fractions]
-    span = (days[-1] - days[0]).days + 1 if days else 0
+    span = result.overall_time_days
     console.print(
         f"{'re-planned' if result.replanned else 'planned'} {len(days)} fractions for "
         f"{result.course.study_id} (arm {result.course.arm_code}) at {result.course.site_code}: "
@@ -424,6 +433,8 @@ def plan_course_command(
         console.print(f"  {fraction.number:>2}  {day.isoformat()} {_WEEKDAYS[day.weekday()]}")
     for closed in result.closed_days:
         console.print(f"  no treatment {closed.day.isoformat()}: {closed.reason}", highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/] {warning}", highlight=False, soft_wrap=True)
 
 
 @command
@@ -443,7 +454,12 @@ def deliver_command(
         typer.Option("--physical-gy", help="LEVEL=DOSE physical dose (protons; default RBE)."),
     ] = None,
     at: Annotated[
-        str | None, typer.Option("--at", help="When it was given (default now; site time).")
+        str | None,
+        typer.Option(
+            "--at",
+            help="When it was given (default now): YYYY-MM-DDTHH:MM at the site, or with a UTC "
+            "offset (needed for a time a daylight-saving change skips or repeats).",
+        ),
     ] = None,
     machine: Annotated[
         str | None, typer.Option("--machine", help="Treatment machine (default: as before).")
@@ -483,7 +499,7 @@ def deliver_command(
         return
     given = result.fraction
     assert given.delivered_at is not None
-    local = given.delivered_at.astimezone(ZoneInfo(SITE_TIMEZONE))
+    local = given.delivered_at.astimezone(ZoneInfo(result.timezone))
     dose_text = ", ".join(
         f"{d.dose_level} {d.dose_gy:g}"
         + (f" (physical {d.physical_dose_gy:.3f} Gy, {d.rbe_model})" if d.rbe_model else "")

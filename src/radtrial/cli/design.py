@@ -31,7 +31,7 @@ app = typer.Typer(help="Trial designs: sample size, exact power, assumptions sho
 
 PROTOCOL_OPTION = typer.Option(
     "--protocol",
-    help="Take unset values from this protocol's [analysis.primary] (a .toml file or a slug)",
+    help="Take unset values from this protocol's analysis.primary table (a .toml file or a slug)",
 )
 
 
@@ -157,14 +157,14 @@ def pallsoft_command(
         float | None, typer.Option("--margin", help="NI margin M on p_exp - p_ctl")
     ] = None,
     alpha: Annotated[
-        float | None, typer.Option("--alpha", help="One-sided alpha [default 0.025]")
+        float | None, typer.Option("--alpha", help="One-sided alpha (default 0.025)")
     ] = None,
-    power: Annotated[float | None, typer.Option("--power", help="Power [default 0.8]")] = None,
+    power: Annotated[float | None, typer.Option("--power", help="Power (default 0.8)")] = None,
     ratio: Annotated[
-        float | None, typer.Option("--ratio", help="Allocation n_exp/n_ctl [default 1]")
+        float | None, typer.Option("--ratio", help="Allocation n_exp/n_ctl (default 1)")
     ] = None,
     dropout: Annotated[
-        float | None, typer.Option("--dropout", help="Fraction not evaluable [default 0]")
+        float | None, typer.Option("--dropout", help="Fraction not evaluable (default 0)")
     ] = None,
     protocol: Annotated[str | None, PROTOCOL_OPTION] = None,
     as_json: bool = JSON_OPTION,
@@ -226,9 +226,9 @@ def prosarc2_command(
     ] = None,
     s1: Annotated[float | None, typer.Option("--s1", help="Survival hoped for")] = None,
     alpha: Annotated[
-        float | None, typer.Option("--alpha", help="One-sided alpha [default 0.05]")
+        float | None, typer.Option("--alpha", help="One-sided alpha (default 0.05)")
     ] = None,
-    power: Annotated[float | None, typer.Option("--power", help="Power [default 0.8]")] = None,
+    power: Annotated[float | None, typer.Option("--power", help="Power (default 0.8)")] = None,
     accrual_months: Annotated[
         float | None, typer.Option("--accrual-months", help="Uniform accrual period")
     ] = None,
@@ -236,14 +236,14 @@ def prosarc2_command(
         float | None, typer.Option("--follow-up-months", help="Follow-up after the last entry")
     ] = None,
     landmark_months: Annotated[
-        float | None, typer.Option("--landmark-months", help="Landmark t0 [default 24]")
+        float | None, typer.Option("--landmark-months", help="Landmark t0 (default 24)")
     ] = None,
     transform: Annotated[
         str | None,
-        typer.Option("--transform", help=f"One of {', '.join(TRANSFORMS)} [default arcsine]"),
+        typer.Option("--transform", help=f"One of {', '.join(TRANSFORMS)} (default arcsine)"),
     ] = None,
     dropout: Annotated[
-        float | None, typer.Option("--dropout", help="Fraction lost [default 0]")
+        float | None, typer.Option("--dropout", help="Fraction lost (default 0)")
     ] = None,
     protocol: Annotated[str | None, PROTOCOL_OPTION] = None,
     as_json: bool = JSON_OPTION,
@@ -309,7 +309,7 @@ def simon_command(
     alpha: Annotated[float, typer.Option("--alpha", help="One-sided alpha")] = 0.05,
     power: Annotated[float, typer.Option("--power", help="Power")] = 0.8,
     n_max: Annotated[
-        int | None, typer.Option("--n-max", help="Largest n searched [default 1.5x single]")
+        int | None, typer.Option("--n-max", help="Largest n searched (default 1.5x single)")
     ] = None,
     as_json: bool = JSON_OPTION,
 ) -> None:

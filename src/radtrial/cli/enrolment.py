@@ -42,6 +42,8 @@ from radtrial.store.records import PrescriptionRecord
 from radtrial.trial.eligibility import Outcome
 from radtrial.trial.screening import ClosureReason
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
 app = typer.Typer(help="Screening, consent, registration and randomisation.")
 
 _OUTCOME_STYLE = {
@@ -434,19 +436,44 @@ def decide_command(
             {
                 "decision": asdict(decided.decision),
                 "prescription": [asdict(p) for p in decided.prescription],
+                "day_after_first_fraction": decided.day_after_first_fraction,
+                "planned_fractions": [
+                    {"number": f.number, "planned_date": f.planned_date} for f in decided.planned
+                ],
+                "window": None
+                if decided.window is None
+                else {"from": decided.window[0], "to": decided.window[1]},
             }
         )
         return
     decision = decided.decision
+    day = decided.day_after_first_fraction
     console.print(
         f"{decision.study_id}: {decision.optional_fraction} "
         f"{'to be given' if decision.give else 'not given'} (criterion "
         f"{'met' if decision.criterion_met else 'not met'}: {decision.criterion}); decided by "
-        f"{decision.decided_by} at {decision.decided_at:%Y-%m-%d %H:%M} UTC; prescription "
-        f"{_prescription_line(decided.prescription)}",
+        f"{decision.decided_by} at {decision.decided_at:%Y-%m-%d %H:%M} UTC"
+        + (f", day {day} after the first fraction" if day is not None else "")
+        + f"; prescription {_prescription_line(decided.prescription)}",
         highlight=False,
         soft_wrap=True,
     )
+    for fraction in decided.planned:
+        window = decided.window
+        inside = window is not None and window[0] <= fraction.planned_date <= window[1]
+        where = (
+            ""
+            if window is None
+            else f" ({'inside' if inside else '[yellow]outside[/]'} the protocol's window "
+            f"{window[0].isoformat()} to {window[1].isoformat()})"
+        )
+        console.print(
+            f"  fraction {fraction.number} planned on {fraction.planned_date.isoformat()} "
+            f"{_WEEKDAYS[fraction.planned_date.weekday()]}{where}; see rt course "
+            f"{decision.study_id}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 # The PALLSOFT name for the same command.

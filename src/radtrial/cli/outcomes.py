@@ -7,9 +7,10 @@
 * ``ae record STUDY --term T --grade G --onset D --attribution A [--serious CRITERION …]``,
   ``ae list STUDY``, ``ae summary TRIAL|STUDY``: maximum grades per category;
   ``ae assess STUDY --visit V --on D --category bowel=none --category bladder=ID[,ID…]``: the
-  physician's per-visit toxicity assessment; ``ae by-visit TRIAL|STUDY``: maximum grade per
+  physician's per-visit toxicity assessment ("none" beside an unresolved grade ≥ 2 event of the
+  category needs ``--open-event-note``); ``ae by-visit TRIAL|STUDY``: maximum grade per
   visit and category (0 assessed and none found, blank/null not assessed);
-* ``ecog record STUDY --status N --on D``;
+* ``ecog record STUDY --status N --on D [--visit V]``, ``ecog list STUDY``: status over time;
 * ``event record STUDY --kind local_progression|distant_progression|death|off_study|alive``,
   ``event list STUDY``;
 * ``endpoints TRIAL|STUDY``: OS/PFS/LPFS time-to-event rows and responder status.
@@ -29,6 +30,7 @@ from rich.table import Table
 from radtrial.cli.context import ACTOR_OPTION, open_database, resolve_actor
 from radtrial.cli.output import JSON_OPTION, command, console, print_json
 from radtrial.clinical.ctcae import MaxGrade
+from radtrial.clinical.ecog import Ecog
 from radtrial.errors import InvalidInput
 from radtrial.services.outcomes import adverse_events, ecog, endpoints, events, pro
 from radtrial.store.outcome_records import (
@@ -490,6 +492,12 @@ def ae_assess(
     ctcae_version: str | None = typer.Option(
         None, "--ctcae-version", help="Default: the protocol's."
     ),
+    open_event_note: str | None = typer.Option(
+        None,
+        "--open-event-note",
+        help="Why a category is 'none' although an adverse event of grade 2 or more in it is "
+        "unresolved (kept as the audit reason).",
+    ),
     actor: str | None = ACTOR_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -505,6 +513,7 @@ def ae_assess(
             findings=findings,
             assessed_by=by,
             ctcae_version=ctcae_version,
+            open_event_note=open_event_note,
         )
     if as_json:
         print_json([asdict(r) for r in records])
@@ -609,9 +618,34 @@ def ecog_record(
         print_json(asdict(record))
         return
     on_day = record.assessed_on.isoformat()
+    where = "" if record.visit_id is None else f" at {record.visit_id}"
     console.print(
-        f"recorded ECOG {record.status} for [bold]{study_id}[/] on {on_day}", highlight=False
+        f"recorded ECOG {record.status} for [bold]{study_id}[/] on {on_day}{where}",
+        highlight=False,
     )
+
+
+@ecog_app.command("list")
+@command
+def ecog_list(
+    study_id: STUDY_ID, actor: str | None = ACTOR_OPTION, as_json: bool = JSON_OPTION
+) -> None:
+    """The participant's ECOG performance statuses over time, oldest first."""
+    with open_database() as db:
+        found = ecog.ecog_history(db, actor=resolve_actor(actor), study_id=study_id)
+    if as_json:
+        print_json([asdict(e) for e in found])
+        return
+    table = Table("date", "ECOG", "meaning", "visit", "recorded by")
+    for e in found:
+        table.add_row(
+            e.assessed_on.isoformat(),
+            str(e.status),
+            Ecog(e.status).description,
+            e.visit_id or "",
+            e.recorded_by,
+        )
+    console.print(table)
 
 
 # -- events ---------------------------------------------------------------------------------

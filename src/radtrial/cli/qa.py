@@ -247,8 +247,7 @@ def plan_command(
         )
     evaluation = stored.evaluation
     if report is not None:
-        report.write_text(stored.qa.report(evaluation.evaluated_at, participant=study_id),
-                          encoding="utf-8")  # fmt: skip
+        report.write_text(stored.report_html, encoding="utf-8")
     if as_json:
         print_json({**_check_json(stored.qa), "evaluation": _evaluation_json(evaluation)})
     else:

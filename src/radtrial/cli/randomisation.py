@@ -41,7 +41,7 @@ def generate_command(
     actor: str | None = ACTOR_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Generate the concealed allocation list from a fresh seed (statistician or sponsor admin).
+    """Generate the concealed allocation list from a fresh seed (unblinded statistician only).
 
     Prints the fingerprints only: no allocation is shown.
     """

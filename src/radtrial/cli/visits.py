@@ -1,4 +1,5 @@
-"""``radtrial visits``: visits due per site, a participant's schedule, missed visits."""
+"""``radtrial visits``: visits due per site, a participant's schedule, missed visits (recorded
+per participant with ``missed``, listed per site with ``missed-list``)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def due(
             r.trial_slug,
             d.study_id,
             d.label,
-            f"{d.window.opens_on.isoformat()} – {d.window.closes_on.isoformat()}",
+            f"{d.window.opens_on.isoformat()} – {d.window.closes_on.isoformat()}"
+            + (" (planned anchor)" if d.anchor_planned else ""),
             d.status.value.replace("_", " "),
             ", ".join(d.assessments),
             ", ".join(d.samples),
@@ -79,7 +81,7 @@ def show(
         window = s.visit.window
         table.add_row(
             s.visit.label,
-            s.visit.anchor,
+            f"{s.visit.anchor} (planned)" if s.visit.anchor_planned else s.visit.anchor,
             "—" if window is None else f"{window.opens_on} – {window.closes_on}",
             s.status.value.replace("_", " "),
             "" if s.done_on is None else s.done_on.isoformat(),
@@ -105,3 +107,33 @@ def missed(
         print_json(asdict(record))
         return
     console.print(f"recorded {record.visit_id} of {study_id} as missed", highlight=False)
+
+
+@app.command("missed-list")
+@command
+def missed_list(
+    site: str = typer.Option(..., "--site", help="Site code, e.g. OUS."),
+    trial: str | None = typer.Option(None, "--trial", help="Trial slug (default: every trial)."),
+    actor: str | None = ACTOR_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The site's visits recorded as missed, with why and who recorded it."""
+    with open_database() as db:
+        rows = visits.site_missed_visits(
+            db, actor=resolve_actor(actor), site_code=site, trial_slug=trial
+        )
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    table = Table("trial", "study id", "visit", "window", "why", "recorded")
+    for r in rows:
+        window = r.window
+        table.add_row(
+            r.trial_slug,
+            r.study_id,
+            r.label,
+            "—" if window is None else f"{window.opens_on} – {window.closes_on}",
+            r.note,
+            f"{r.recorded_by}, {r.recorded_at:%Y-%m-%d}",
+        )
+    console.print(table)

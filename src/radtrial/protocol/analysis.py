@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
@@ -28,6 +29,28 @@ class Responder(Section):
     min_reduction_points: PositiveFloat
     definition: str = Field(min_length=1)
     death_before_visit: Literal["non_responder", "excluded"]
+    analgesic_rule_symptoms: tuple[str, ...] = Field(
+        description="Target symptoms whose reduction counts only without an analgesic increase "
+        "(empty: none)"
+    )
+
+    @model_validator(mode="after")
+    def _symptom_ids(self) -> Responder:
+        seen: set[str] = set()
+        for symptom in self.analgesic_rule_symptoms:
+            if not re.fullmatch(IDENT_PATTERN, symptom):
+                raise ValueError(
+                    f"analgesic_rule_symptoms: {symptom!r} is not a symptom category id "
+                    "(lower case, e.g. pain)"
+                )
+            if symptom in seen:
+                raise ValueError(f"analgesic_rule_symptoms: {symptom!r} is given twice")
+            seen.add(symptom)
+        return self
+
+    def analgesic_rule_applies(self, symptom: str | None) -> bool:
+        """Whether a reduction of ``symptom`` counts only without an analgesic increase."""
+        return symptom is not None and symptom.strip().casefold() in self.analgesic_rule_symptoms
 
 
 class PrimaryAnalysis(Section):

@@ -26,6 +26,7 @@ from radtrial.protocol.endpoint import Endpoint
 from radtrial.protocol.prescription import Arm
 from radtrial.protocol.randomisation import Randomisation
 from radtrial.protocol.record import Site, TrialRecord
+from radtrial.protocol.safety import Safety
 from radtrial.protocol.schedule import Assessment, Visit
 from radtrial.protocol.section import Section
 
@@ -87,6 +88,10 @@ class Protocol(Section):
     visits: tuple[Visit, ...] = ()
     biobank: Biobank | None = None
     analysis: Analysis
+    safety: Safety | None = Field(
+        default=None,
+        description="Expedited SAE reporting; needed before a serious adverse event is recorded",
+    )
     course: Course | None = Field(
         default=None, description="Radiobiology and treatment calendar of the RT course"
     )

@@ -30,7 +30,7 @@ from holidays.countries.norway import Norway
 
 from radtrial.errors import InvalidInput
 from radtrial.protocol.course import Course, ReschedulingPolicy
-from radtrial.protocol.prescription import Prescription
+from radtrial.protocol.prescription import OptionalFraction, Prescription
 
 __all__ = [
     "ClosedDay",
@@ -39,6 +39,7 @@ __all__ = [
     "TreatmentCalendar",
     "calendar_week",
     "norwegian_public_holidays",
+    "optional_fraction_day",
     "plan_course",
     "reschedule",
 ]
@@ -187,6 +188,35 @@ def plan_course(
     per_week = prescription.fractions_per_week
     days = _fill([], count, after=start - timedelta(days=1), calendar=calendar, per_week=per_week)
     return _plan(days, calendar, since=start)
+
+
+def optional_fraction_day(
+    optional: OptionalFraction,
+    first_day: date,
+    prescription: Prescription,
+    calendar: TreatmentCalendar,
+    *,
+    today: date,
+    planned_days: Iterable[date] = (),
+) -> date:
+    """The day to plan an optional fraction decided on ``today``: the first open treatment day
+    from the later of ``today`` and the start of its window (``first_day`` +
+    ``earliest_day_after_first_fraction``), not already planned and within the weekly maximum.
+
+    The day may lie beyond the window (``latest_day_after_first_fraction``) when no open day is
+    left in it; the caller tells the user, and the deviation rules flag the fraction if it is
+    given there.
+    """
+    start = max(today, first_day + timedelta(days=optional.earliest_day_after_first_fraction))
+    days = list(planned_days)
+    (day,) = _fill(
+        days,
+        1,
+        after=start - timedelta(days=1),
+        calendar=calendar,
+        per_week=prescription.fractions_per_week,
+    )
+    return day
 
 
 def reschedule(

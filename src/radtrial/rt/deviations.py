@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
@@ -45,7 +45,7 @@ from radtrial.protocol.prescription import Arm, DoseLevel, OptionalFraction
 from radtrial.rt.calendar import calendar_week
 from radtrial.rt.ledger import DeliveredFraction, Ledger
 
-__all__ = ["Deviation", "evaluate"]
+__all__ = ["Deviation", "evaluate", "other_arm_schedule"]
 
 DeviationCode = Literal[
     "fraction_missed",
@@ -185,6 +185,28 @@ def _fractions(ledger: Ledger, protocol: Protocol, rules: DeviationRules) -> lis
     return found
 
 
+def other_arm_schedule(
+    dose_gy: float, own_gy: float, others: Sequence[Arm], tolerance_percent: float
+) -> tuple[Arm, float] | None:
+    """The other arm (and its dose per fraction) whose schedule a first-level dose per
+    fraction of ``dose_gy`` matches, when it is off this arm's ``own_gy``.
+
+    A dose matches a dose per fraction when it is within ``tolerance_percent`` of it (the
+    protocol's minor dose-per-fraction threshold); the other arm's first dose level and its
+    optional fractions are compared. The rule :func:`evaluate` scores as
+    ``wrong_arm_schedule``, shared with gap compensation so that no option proposes a dose the
+    rules would score as another arm's."""
+    if abs(_percent(dose_gy, own_gy)) <= tolerance_percent:
+        return None
+    for other in others:
+        candidates = [lvl.dose_per_fraction_gy for lvl in other.prescription.dose_levels[:1]]
+        candidates += [o.dose_per_fraction_gy for o in other.prescription.optional_fractions]
+        for expected in candidates:
+            if abs(_percent(dose_gy, expected)) <= tolerance_percent:
+                return other, expected
+    return None
+
+
 def _wrong_arm(
     fraction: DeliveredFraction, ledger: Ledger, others: list[Arm], rules: DeviationRules
 ) -> Deviation | None:
@@ -192,25 +214,20 @@ def _wrong_arm(
     level = ledger.prescription.dose_levels[0]
     dose = fraction.dose(level.id).dose_gy
     own = _planned_dose_per_fraction(ledger, fraction, level)
-    tolerance = rules.dose_per_fraction_minor_percent
-    if abs(_percent(dose, own)) <= tolerance:
+    match = other_arm_schedule(dose, own, others, rules.dose_per_fraction_minor_percent)
+    if match is None:
         return None
-    for other in others:
-        candidates = [lvl.dose_per_fraction_gy for lvl in other.prescription.dose_levels[:1]]
-        candidates += [o.dose_per_fraction_gy for o in other.prescription.optional_fractions]
-        for expected in candidates:
-            if abs(_percent(dose, expected)) <= tolerance:
-                return Deviation(
-                    "wrong_arm_schedule",
-                    rules.wrong_arm_schedule,
-                    f"fraction {fraction.number}: {dose:g} {ledger.prescription.dose_unit} per "
-                    f"fraction is arm {other.code}'s schedule ({other.label}), not arm "
-                    f"{ledger.arm.code}'s {own:g}",
-                    {"delivered_gy": dose, "prescribed_gy": own, "other_arm": other.code},
-                    fraction=fraction.number,
-                    dose_level=level.id,
-                )
-    return None
+    other, _expected = match
+    return Deviation(
+        "wrong_arm_schedule",
+        rules.wrong_arm_schedule,
+        f"fraction {fraction.number}: {dose:g} {ledger.prescription.dose_unit} per "
+        f"fraction is arm {other.code}'s schedule ({other.label}), not arm "
+        f"{ledger.arm.code}'s {own:g}",
+        {"delivered_gy": dose, "prescribed_gy": own, "other_arm": other.code},
+        fraction=fraction.number,
+        dose_level=level.id,
+    )
 
 
 def _total_dose(ledger: Ledger, rules: DeviationRules) -> list[Deviation]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from radtrial.errors import InvalidInput
 from radtrial.protocol.course import Radiobiology
@@ -50,6 +50,7 @@ __all__ = [
     "TissueDose",
     "UpcomingFraction",
     "rbe_model_name",
+    "site_instant",
     "time_factor_for",
 ]
 
@@ -60,6 +61,42 @@ _RBE_CONSISTENCY_GY = 0.0015
 def rbe_model_name(rbe: RbeModel) -> str:
     """A stable name of an RBE model, e.g. ``constant RBE 1.1``."""
     return f"{rbe.model} RBE {rbe.value:g}"
+
+
+def site_instant(value: datetime, zone: tzinfo, location: str = "delivered_at") -> datetime:
+    """``value`` as a UTC instant; a naive ``value`` is a wall-clock time in ``zone``.
+
+    A wall-clock time that does not exist in ``zone`` (skipped when the clocks go forward,
+    e.g. 2026-03-29 02:30 in Europe/Oslo) or that happens twice (when they go back, e.g.
+    2026-10-25 02:30) is refused with :class:`InvalidInput` at ``location``: the instant it
+    means cannot be known, so the UTC offset must be given. Found by a round trip through UTC
+    (PEP 495: ``fold`` 0 and 1 give different offsets exactly at a gap or a fold).
+    """
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(UTC)
+    first = value.replace(tzinfo=zone, fold=0)
+    second = value.replace(tzinfo=zone, fold=1)
+    wall = value.replace(tzinfo=None)
+    shown = wall.isoformat(timespec="minutes")
+    name = getattr(zone, "key", None) or str(zone)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        raise InvalidInput(
+            f"{shown} does not exist in {name} (the clocks go forward then); give the UTC "
+            "offset of the time meant",
+            location=location,
+        )
+    if first.utcoffset() != second.utcoffset():
+        offsets = " or ".join(_offset_text(v) for v in (first, second))
+        raise InvalidInput(
+            f"{shown} happens twice in {name} (the clocks go back then); give the UTC offset, "
+            f"{offsets}",
+            location=location,
+        )
+    return first.astimezone(UTC)
+
+
+def _offset_text(value: datetime) -> str:
+    return value.isoformat(timespec="minutes")
 
 
 def _require_utc(value: datetime, name: str) -> None:

@@ -105,12 +105,19 @@ class PlanQa:
         """The plan's verdict: pass, minor, major or incomplete."""
         return self.check.overall
 
-    def report(self, generated: datetime, *, participant: str | None = None) -> str:
+    def report(
+        self,
+        generated: datetime,
+        *,
+        participant: str | None = None,
+        evaluation_id: int | None = None,
+    ) -> str:
         """The HTML report (constraint table, target indices, DVH plot)."""
         protocol = self.protocol
         facts = [
             ("Trial", f"{protocol.trial.acronym} (protocol {protocol.protocol.label})"),
             *([("Participant", participant)] if participant else []),
+            *([("Plan QA evaluation", str(evaluation_id))] if evaluation_id is not None else []),
             ("RT Plan", f"{self.files.rtplan.name} (SHA-256 {self.rtplan_sha256})"),
             ("RT Structure Set", f"{self.files.rtstruct.name} (SHA-256 {self.rtstruct_sha256})"),
             *(
@@ -132,10 +139,11 @@ class PlanQa:
 
 @dataclass(frozen=True)
 class StoredPlanQa:
-    """A participant's stored evaluation and the check it records."""
+    """A participant's stored evaluation, the check it records and the stored report."""
 
     evaluation: PlanQaEvaluationRecord
     qa: PlanQa
+    report_html: str
 
 
 def constraint_table(protocol: Protocol) -> DoseConstraints:
@@ -312,9 +320,11 @@ def check_participant_plan(
                 "version or treating site); check the plan again",
                 location="study_id",
             )
-        html = qa.report(uow.now(), participant=study_id)
-        record = PlanQaRepository(uow).add(now.participant, now.version, new, html)
-        return StoredPlanQa(record, qa)
+        repository = PlanQaRepository(uow)
+        record = repository.add(now.participant, now.version, new)
+        html = qa.report(record.evaluated_at, participant=study_id, evaluation_id=record.id)
+        repository.add_report(record.id, html)
+        return StoredPlanQa(record, qa, html)
 
     return db.run(write, actor=actor, reason=reason)
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from radtrial.clinical.instruments import ANALGESIC_RULE_SYMPTOMS, nrs_bounds
+from radtrial.clinical.instruments import nrs_bounds
 from radtrial.clinical.instruments.qlq_c15_pal import QLQ_C15_PAL_HIGHEST
 from radtrial.clinical.instruments.qlq_c30 import QLQ_C30_HIGHEST
 from radtrial.config import Settings
@@ -662,7 +662,12 @@ def _form(
             nrs_low=low,
             nrs_high=high,
             ask_impression=any(a.kind == "global_impression" for a in scheduled),
-            ask_analgesic=(not baseline and nrs is not None and chosen in ANALGESIC_RULE_SYMPTOMS),
+            ask_analgesic=(
+                not baseline
+                and nrs is not None
+                and protocol.analysis.responder is not None
+                and protocol.analysis.responder.analgesic_rule_applies(chosen)
+            ),
             answers=answers,
             draft_id=draft_id,
         )

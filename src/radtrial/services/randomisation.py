@@ -34,6 +34,7 @@ from radtrial.errors import (
     NotConsented,
     RandomisationError,
 )
+from radtrial.protocol import Protocol
 from radtrial.services.access import (
     ENROLMENT_ROLES,
     GENERATE_ROLES,
@@ -101,9 +102,11 @@ def generate_list(
     """Generate the trial's allocation list from the protocol version in force.
 
     ``seed`` is for reproducing a list in tests and benchmarks; by default a fresh 128-bit seed
-    is drawn. Raises :class:`PermissionDenied` (needs unblinded statistician or sponsor
-    administrator), :class:`RandomisationError` (the trial is not randomised) and
-    :class:`Conflict` (the trial already has a list: lists are never replaced).
+    is drawn. Only the unblinded statistician may generate it: whoever generates the list can
+    see it, so concealment keeps it from everyone else, sponsor administrators included. Raises
+    :class:`PermissionDenied` (not the trial's unblinded statistician),
+    :class:`RandomisationError` (the trial is not randomised) and :class:`Conflict` (the trial
+    already has a list: lists are never replaced).
     """
     chosen = secrets.randbits(SEED_BITS) if seed is None else seed
 
@@ -111,6 +114,8 @@ def generate_list(
         user = acting_user(uow, actor)
         require_trial_role(user, GENERATE_ROLES, trial_slug, "generate the allocation list")
         protocol, version = current_protocol(uow, trial_slug)
+        if protocol.randomisation is None:
+            raise _not_randomised(protocol)
         existing = uow.randomisation.list_of(trial_slug)
         if existing is not None:
             raise Conflict(
@@ -159,9 +164,38 @@ def _no_list(trial_slug: str) -> RandomisationError:
     )
 
 
+def _not_randomised(
+    protocol: Protocol, participant: ParticipantRecord | None = None
+) -> RandomisationError:
+    """Randomisation does not apply: a single-arm (or otherwise non-randomised) trial."""
+    design = protocol.trial.design
+    if len(protocol.arms) == 1:
+        arm = protocol.arms[0]
+        what = (
+            f"{protocol.trial.acronym} ({protocol.slug}) is a single-arm trial: randomisation "
+            f"does not apply"
+        )
+        where = (
+            f"; {participant.study_id} is on arm {participant.arm_code or arm.code} "
+            f"({arm.label}) from registration"
+            if participant is not None
+            else f"; every participant is on arm {arm.code} ({arm.label}) from registration"
+        )
+        message = what + where
+    else:
+        message = (
+            f"{protocol.trial.acronym} ({protocol.slug}) is not randomised (allocation: "
+            f"{design.allocation}): randomisation does not apply"
+        )
+    return RandomisationError(message, location="trial", detail={"randomised": False})
+
+
 def _require_list(uow: ResearchUnitOfWork, trial_slug: str) -> AllocationListRecord:
     allocation_list = uow.randomisation.list_of(trial_slug)
     if allocation_list is None:
+        protocol, _ = current_protocol(uow, trial_slug)
+        if protocol.randomisation is None:
+            raise _not_randomised(protocol)
         raise _no_list(trial_slug)
     return allocation_list
 
@@ -182,7 +216,8 @@ def randomise(db: Database, *, actor: str, study_id: str) -> Randomised:
     Refusals, each with nothing written: :class:`PermissionDenied`, :class:`SiteNotActivated`,
     :class:`NotEligible`, :class:`NotConsented`, :class:`AlreadyRandomised`,
     :class:`MissingStratificationFactor`, :class:`AllocationListExhausted`, and
-    :class:`RandomisationError` (no list yet).
+    :class:`RandomisationError` (no list yet; or a single-arm trial, where randomisation does
+    not apply).
     """
 
     def work(uow: ResearchUnitOfWork) -> Randomised:
@@ -190,6 +225,9 @@ def randomise(db: Database, *, actor: str, study_id: str) -> Randomised:
         participant = uow.participants.get(study_id, lock=True)
         trial_slug = participant.trial_slug
         require_site_role(user, ENROLMENT_ROLES, trial_slug, participant.site_code, "randomise")
+        protocol, version = protocol_version(uow, trial_slug, participant.protocol_version_id)
+        if protocol.randomisation is None:
+            raise _not_randomised(protocol, participant)
         require_recruiting(uow.enrolment.trial_site(trial_slug, participant.site_code), "randomise")
         existing = uow.randomisation.allocation_of(participant)
         if existing is not None:
@@ -225,7 +263,6 @@ def randomise(db: Database, *, actor: str, study_id: str) -> Randomised:
             raise _no_list(trial_slug)
         allocation_list, seed = listed
         design = AllocationDesign.from_json(allocation_list.design)
-        protocol, version = protocol_version(uow, trial_slug, participant.protocol_version_id)
         data = parse_screening_data(protocol.eligibility, evaluation.data)
         levels = design.levels_of(participant.site_code, data)
         key = design.stratum_of(levels)

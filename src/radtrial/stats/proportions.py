@@ -245,13 +245,13 @@ def restricted_mle(
     Counts are not re-validated here (this is the inner loop of simulations); use the public
     tests and intervals for checked input.
     """
-    x1, m1, x2, m2, d0 = (
-        np.asarray(a, dtype=np.float64)
-        for a in np.broadcast_arrays(x_exp, n_exp, x_ctl, n_ctl, delta)
-    )
-    shape = d0.shape
+    given = [np.asarray(a, dtype=np.float64) for a in (x_exp, n_exp, x_ctl, n_ctl, delta)]
+    # The cubic on the inputs as given (a scalar n stays a scalar: this is the costly part).
+    cubic = _cubic_root(given[0] / given[1], given[2] / given[3], given[3] / given[1], given[4])
+    pe_full, x1, m1, x2, m2, d0 = np.broadcast_arrays(cubic, *given)
+    shape = pe_full.shape
+    pe = pe_full.reshape(-1).copy()
     x1, m1, x2, m2, d0 = (a.reshape(-1) for a in (x1, m1, x2, m2, d0))
-    pe = _cubic_root(x1 / m1, x2 / m2, m2 / m1, d0)
     f1 = m1 - x1
     f2 = m2 - x2
     # The feasible segment of p_exp and, at each end, the exact values of p_exp, 1 − p_exp,
@@ -260,24 +260,28 @@ def restricted_mle(
     minus = np.maximum(0.0, -d0) + 0.0
     low = plus
     high = 1.0 - minus
-    with np.errstate(invalid="ignore"):  # inf − inf only where the segment is a point
-        at_high = _score(x1, f1, x2, f2, high, minus, 1.0 - plus, plus)
-        at_low = _score(x1, f1, x2, f2, low, 1.0 - plus, minus, 1.0 - minus)
-    on_high = (at_high >= 0.0) | (low >= high)
-    on_low = ~on_high & (at_low <= 0.0)
-    pe = np.where(on_high, high, np.where(on_low, low, pe))
-    inside = np.flatnonzero(~on_high & ~on_low)
-    if inside.size:
-        pe[inside] = _polish(
-            pe[inside],
-            x1[inside],
-            f1[inside],
-            x2[inside],
-            f2[inside],
-            d0[inside],
-            low[inside],
-            high[inside],
-        )
+    # Only a zero count (or a one-point segment) can put the maximum on an end: otherwise the
+    # score is +inf at the lower end and −inf at the upper one.
+    edge = np.flatnonzero((x1 == 0.0) | (f1 == 0.0) | (x2 == 0.0) | (f2 == 0.0) | (low >= high))
+    inside: NDArray[np.intp] | None = None  # None: every table
+    if edge.size:
+        e = edge
+        with np.errstate(invalid="ignore"):  # inf − inf only where the segment is a point
+            at_high = _score(x1[e], f1[e], x2[e], f2[e], high[e], minus[e], 1.0 - plus[e], plus[e])
+            at_low = _score(
+                x1[e], f1[e], x2[e], f2[e], low[e], 1.0 - plus[e], minus[e], 1.0 - minus[e]
+            )
+        on_high = (at_high >= 0.0) | (low[e] >= high[e])
+        on_low = ~on_high & (at_low <= 0.0)
+        pe[e] = np.where(on_high, high[e], np.where(on_low, low[e], pe[e]))
+        settled = np.zeros(pe.size, dtype=np.bool_)
+        settled[e] = on_high | on_low
+        inside = np.flatnonzero(~settled)
+    if inside is None:
+        pe = _polish(pe, x1, f1, x2, f2, d0, low, high)
+    elif inside.size:
+        i = inside
+        pe[i] = _polish(pe[i], x1[i], f1[i], x2[i], f2[i], d0[i], low[i], high[i])
     pc = np.clip(pe - d0, 0.0, 1.0)
     return pe.reshape(shape), pc.reshape(shape)
 
@@ -335,41 +339,48 @@ def _polish(
     low: FloatArray,
     high: FloatArray,
 ) -> FloatArray:
-    """The root of the decreasing score inside (low, high): Newton, bracketed by bisection."""
+    """The root of the decreasing score inside (low, high): Newton, bracketed by bisection.
+
+    Inside the segment every denominator is positive, so a zero count's term is simply 0; a
+    denominator that rounds to 0 gives a non-finite step, and bisection takes over.
+    """
     lo = low.copy()
     hi = high.copy()
     out = np.where((p > lo) & (p < hi), p, (lo + hi) / 2.0)
-    active = np.arange(out.size)
     eps = np.finfo(np.float64).eps
-    for _ in range(_POLISH_STEPS):
-        pe = out[active]
-        a1, b1, a2, b2, d = x1[active], f1[active], x2[active], f2[active], d0[active]
-        qe = 1.0 - pe
-        pc = pe - d
-        qc = qe + d
-        g = _score(a1, b1, a2, b2, pe, qe, pc, qc)
-        slope = -(_term(a1, pe, 2) + _term(b1, qe, 2) + _term(a2, pc, 2) + _term(b2, qc, 2))
-        lo[active] = np.where(g > 0.0, pe, lo[active])
-        hi[active] = np.where(g < 0.0, pe, hi[active])
-        with np.errstate(divide="ignore", invalid="ignore"):
+    active: NDArray[np.intp] | None = None  # None: every entry (no copies on the first pass)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(_POLISH_STEPS):
+            if active is None:
+                pe, a1, b1, a2, b2, d, left, right = out, x1, f1, x2, f2, d0, lo, hi
+            else:
+                pe, a1, b1, a2, b2, d = (v[active] for v in (out, x1, f1, x2, f2, d0))
+                left, right = lo[active], hi[active]
+            qe = 1.0 - pe
+            pc = pe - d
+            qc = qe + d
+            t1, t2, t3, t4 = a1 / pe, b1 / qe, a2 / pc, b2 / qc
+            g = t1 - t2 + t3 - t4
+            slope = -(t1 / pe + t2 / qe + t3 / pc + t4 / qc)
             step = g / slope
-        newton = pe - step
-        left, right = lo[active], hi[active]
-        # Converged: the Newton step is below an ulp or two of p (it may then not move p off
-        # the bracket's end it has just set), or the bracket itself has closed.
-        small = np.isfinite(slope) & (np.abs(step) <= 2.0 * eps * pe)
-        done = (g == 0.0) | small | (right - left <= 2.0 * eps * right)
-        inside = (newton > left) & (newton < right)
-        new = np.where(
-            done,
-            np.clip(np.where(np.isfinite(newton), newton, pe), left, right),
-            np.where(inside, newton, (left + right) / 2.0),
-        )
-        out[active] = new
-        active = active[~done]
-        if active.size == 0:
-            break
-    return out
+            left = np.where(g > 0.0, pe, left)
+            right = np.where(g < 0.0, pe, right)
+            newton = pe - step
+            # Converged: the step is below an ulp or two of p (it may then not move p off the
+            # bracket end it has just set), or the bracket has closed.
+            small = (np.abs(step) <= 2.0 * eps * pe) & np.isfinite(slope)
+            done = small | (g == 0.0) | (right - left <= 2.0 * eps)
+            fine = (newton > left) & (newton < right)
+            new = np.where(fine, newton, np.where(done, pe, (left + right) / 2.0))
+            if active is None:
+                out, lo, hi = new, left, right
+                active = np.flatnonzero(~done)
+            else:
+                out[active], lo[active], hi[active] = new, left, right
+                active = active[~done]
+            if active.size == 0:
+                break
+    return np.asarray(out, dtype=np.float64)
 
 
 def score_statistic(

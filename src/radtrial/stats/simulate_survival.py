@@ -49,15 +49,7 @@ from radtrial.stats.competing_risks import landmark_cumulative_incidence
 from radtrial.stats.kaplan_meier import landmark_survival
 from radtrial.stats.landmark import Transform, landmark_z
 
-__all__ = [
-    "ENDPOINTS",
-    "TESTS",
-    "Endpoint",
-    "PiecewiseHazard",
-    "Prosarc2Simulation",
-    "SurvivalTestName",
-    "simulate_prosarc2",
-]
+__all__ = ["PiecewiseHazard", "Prosarc2Simulation", "simulate_prosarc2"]
 
 SurvivalTestName = Literal[
     "landmark-loglog", "landmark-log", "landmark-plain", "one-sample-logrank"

@@ -74,6 +74,7 @@ __all__ = [
     "PortalSessionRow",
     "ProtocolVersionRow",
     "QuestionnaireSubmissionRow",
+    "RecordSignatureRow",
     "RegistrationRow",
     "ResearchBase",
     "RoleGrantRow",
@@ -1259,3 +1260,25 @@ class InstrumentTextRow(ResearchBase):
     licence: Mapped[str | None] = column(String(255))
     loaded_by: Mapped[str] = column(String(128))
     loaded_at: Mapped[datetime] = column()
+
+
+class RecordSignatureRow(ResearchBase):
+    """An electronic signature of a form record (an adverse event, a RECIST assessment): who
+    signed it when with what meaning, bound to the SHA-256 of the record's canonical content;
+    voided (who, when, why) when the record is edited after signing."""
+
+    __tablename__ = "record_signatures"
+    __table_args__ = (Index("ix_record_signatures_entity_entity_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = column(Integer, primary_key=True)
+    participant_id: Mapped[int] = column(ForeignKey("participants.id"))
+    entity: Mapped[str] = column(String(64))
+    entity_id: Mapped[int] = column(Integer)
+    signer: Mapped[str] = column(String(128))
+    signer_name: Mapped[str] = column(String(200))
+    meaning: Mapped[str] = column(String(200))
+    content_sha256: Mapped[str] = column(String(64))
+    signed_at: Mapped[datetime] = column()
+    voided_at: Mapped[datetime | None] = column()
+    voided_by: Mapped[str | None] = column(String(128))
+    void_reason: Mapped[str | None] = column(Text)

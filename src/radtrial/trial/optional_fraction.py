@@ -7,17 +7,26 @@ investigator records whether the criterion is met and whether the fraction is gi
 given only when the criterion is met, and the participant may still decline it. A decision to
 give adds ``count`` fractions of ``dose_per_fraction_gy`` to the dose level the optional
 fraction names. Pure: the caller passes the arm and the decisions.
+
+**When.** The decision evaluates the effect of the first fraction, so it is made after the first
+fraction was delivered, inside the protocol's window of days after it
+(``earliest_day_after_first_fraction``..``latest_day_after_first_fraction``, PALLSOFT's assumed
+days 21-42: the 4-week evaluation ± 1 week). The same window bounds when the fraction is given
+(the deviation rules flag it outside). A decision *not* to give the fraction may still be
+recorded after the window has closed (it documents the evaluation and changes nothing); a
+decision to give it may not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from radtrial.errors import InvalidInput
 from radtrial.protocol.prescription import Arm, OptionalFraction
 
-__all__ = ["PlannedDoseLevel", "check_decision", "planned_prescription"]
+__all__ = ["PlannedDoseLevel", "check_decision", "check_decision_timing", "planned_prescription"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +106,43 @@ def planned_prescription(arm: Arm, given: Mapping[str, bool]) -> tuple[PlannedDo
             )
         )
     return tuple(planned)
+
+
+def check_decision_timing(
+    optional: OptionalFraction, first_fraction_day: date | None, today: date, *, give: bool
+) -> int:
+    """The day (after the first fraction) on which a decision on ``optional`` made ``today``
+    falls, once its timing is checked.
+
+    Raises :class:`InvalidInput` (located at ``decided_at``) before the first fraction is
+    delivered (``first_fraction_day`` None), before the protocol's window opens, and, for a
+    decision to give the fraction, after the window has closed. Days are calendar days at the
+    treating site.
+    """
+    earliest = optional.earliest_day_after_first_fraction
+    latest = optional.latest_day_after_first_fraction
+    if first_fraction_day is None:
+        raise InvalidInput(
+            f"the decision on {optional.id} evaluates the first fraction, and none has been "
+            f"delivered yet; it is made on days {earliest}-{latest} after the first fraction",
+            location="decided_at",
+        )
+    day = (today - first_fraction_day).days
+    opens = first_fraction_day + timedelta(days=earliest)
+    closes = first_fraction_day + timedelta(days=latest)
+    window = (
+        f"the protocol's window is days {earliest}-{latest} after the first fraction of "
+        f"{first_fraction_day.isoformat()} ({opens.isoformat()} to {closes.isoformat()})"
+    )
+    if day < earliest:
+        raise InvalidInput(
+            f"too early to decide on {optional.id}: {today.isoformat()} is day {day}; {window}",
+            location="decided_at",
+        )
+    if day > latest and give:
+        raise InvalidInput(
+            f"too late to give {optional.id}: {today.isoformat()} is day {day}; {window} (a "
+            "decision not to give it may still be recorded)",
+            location="decided_at",
+        )
+    return day

@@ -44,6 +44,7 @@ __all__ = [
     "overlapping_windows",
     "participant_schedule",
     "schedule_visits",
+    "visit_on",
     "visit_status",
     "visit_window",
     "visits_containing",
@@ -315,6 +316,32 @@ def visits_due(
 def visits_containing(schedule: Iterable[ScheduledVisit], day: date) -> tuple[ScheduledVisit, ...]:
     """The scheduled visits whose window contains ``day`` (to attach an assessment to a visit)."""
     return tuple(v for v in schedule if v.window is not None and v.window.contains(day))
+
+
+def visit_on(
+    schedule: Iterable[ScheduledVisit], day: date, *, field: str = "visit"
+) -> ScheduledVisit | None:
+    """The one visit of ``schedule`` whose window contains ``day`` (to attach an assessment
+    entered without a visit), None when no window contains it.
+
+    Several (windows on different anchors can overlap) are refused with an
+    :class:`InvalidInput` that names them with their windows: only the user can say which visit
+    the assessment belongs to.
+    """
+    candidates = visits_containing(schedule, day)
+    if len(candidates) > 1:
+        listed = "; ".join(
+            f"{c.visit_id} ({c.window.opens_on.isoformat()} – {c.window.closes_on.isoformat()})"
+            for c in candidates
+            if c.window is not None
+        )
+        raise InvalidInput(
+            f"{day.isoformat()} is in the window of more than one visit: {listed}; say which "
+            "visit it belongs to",
+            location=field,
+            detail={"reason": "visit_ambiguous", "candidates": [c.visit_id for c in candidates]},
+        )
+    return candidates[0] if candidates else None
 
 
 def overlapping_windows(visits: Sequence[Visit]) -> tuple[tuple[str, str], ...]:

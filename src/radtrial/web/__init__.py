@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from radtrial.web import enrolment, pages, portal
+from radtrial.web import course, enrolment, outcomes, pages, plan_qa, portal
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -23,6 +23,9 @@ def install(app: FastAPI) -> None:
     """Add the pages, the static assets and the HTML error renderer to ``app``."""
     app.include_router(pages.router)
     app.include_router(enrolment.router)
+    app.include_router(course.router)
+    app.include_router(plan_qa.router)
+    app.include_router(outcomes.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.render_error = pages.render_error

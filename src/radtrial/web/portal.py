@@ -60,7 +60,7 @@ def _render(
             "lang": language,
             "languages": LANGUAGES,
             "t": lambda key, **values: translate(language, key, **values),
-            "here": str(request.url.path),
+            "here": context.pop("here", str(request.url.path)),
             "portal_csrf": principal.csrf_token if principal is not None else "",
             **context,
         },
@@ -103,6 +103,7 @@ def _error(request: Request, error: RadtrialError, principal: PortalPrincipal | 
         status_code=status,
         principal=principal,
         message=translate(language, key),
+        here="/portal/questionnaires",
     )
 
 

@@ -152,3 +152,17 @@ def test_ratings_outside_the_nrs_are_refused_at_their_name(
     with pytest.raises(InvalidInput) as caught:
         classify(rule, **kw)
     assert caught.value.location == field
+
+
+def test_the_analgesic_rule_covers_the_symptoms_the_protocol_names(rule: Responder) -> None:
+    assert rule.analgesic_rule_symptoms == ("pain",)
+    bleeding_too = rule.model_copy(update={"analgesic_rule_symptoms": ("pain", "bleeding")})
+    assert classify(bleeding_too, visit_nrs=3, analgesic_increased=True) == (
+        ResponderStatus.NON_RESPONDER,
+        ResponderReason.ANALGESIC_INCREASE,
+    )
+    none = rule.model_copy(update={"analgesic_rule_symptoms": ()})
+    assert classify(none, symptom="pain", visit_nrs=2)[0] is ResponderStatus.RESPONDER
+    assert classify(none, symptom="pain", visit_nrs=2, analgesic_increased=True)[0] is (
+        ResponderStatus.RESPONDER
+    )

@@ -70,3 +70,48 @@ def test_the_protocol_finds_an_assessment_by_id(prosarc2: Protocol) -> None:
     assert prosarc2.assessment("recist").kind == "tumour_response"
     with pytest.raises(KeyError, match="assessments are"):
         prosarc2.assessment("qlq_c15_pal")
+
+
+def test_the_analgesic_rule_is_a_labelled_assumption_of_the_responder(pallsoft: Protocol) -> None:
+    responder = pallsoft.analysis.responder
+    assert responder is not None
+    assert responder.analgesic_rule_symptoms == ("pain",)
+    marks = {m.path: m.reason for m in pallsoft.assumption_marks()}
+    assert "Chow" in marks["analysis.responder.analgesic_rule_symptoms"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        (
+            'analgesic_rule_symptoms = ["pain"]',
+            'analgesic_rule_symptoms = ["pain", "pain"]',
+            "analysis.responder",
+            "given twice",
+        ),
+        (
+            'analgesic_rule_symptoms = ["pain"]',
+            'analgesic_rule_symptoms = ["Pain relief"]',
+            "analysis.responder",
+            "not a symptom category id",
+        ),
+        ("susar_other_days = 15", "susar_other_days = 5", "safety.reporting", "cannot be due"),
+        ("sae_to_sponsor_hours = 24", "sae_to_sponsor_hours = 0", "safety.reporting", ""),
+    ],
+)
+def test_wrong_safety_and_responder_rules_are_located(
+    old: str, new: str, path: str, message: str
+) -> None:
+    text = (TRIALS / "pallsoft.toml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    (problem,) = problems_of(text.replace(old, new))
+    assert problem["path"].startswith(path)
+    assert message in problem["message"]
+
+
+def test_the_analgesic_rule_must_be_stated() -> None:
+    text = (TRIALS / "pallsoft.toml").read_text(encoding="utf-8")
+    start = text.index("analgesic_rule_symptoms = [")
+    end = text.index("\nassumption = ", start)
+    (problem,) = problems_of(text[:start] + text[end + 1 :])
+    assert problem["path"] == "analysis.responder.analgesic_rule_symptoms"

@@ -107,3 +107,29 @@ def test_dose_at_volume_inverts_volume_at_dose(
     tolerance = 1e-7 * dvh.volume_cc
     assert dvh.volume_at_dose(dose)[0] >= target - tolerance
     assert dvh.volume_at_dose(dose + 1e-6)[0] <= target + tolerance
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    doses=st.lists(
+        st.one_of(st.integers(0, 40).map(lambda k: k * 0.005), st.floats(0, 20)),
+        min_size=1,
+        max_size=60,
+    ),
+    weight=st.sampled_from([0.01875, 0.001, 1.0 / 3.0]),
+    percents=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=6),
+)
+def test_equal_weight_point_masses_take_the_selection_path_and_match_a_sort(
+    doses: list[float], weight: float, percents: list[float]
+) -> None:
+    # tps voxels: one weight each, many equal doses (quantised by DoseGridScaling). Dx is the
+    # dose of the sample at which the volume counted from the hottest first reaches x.
+    values = np.array(doses)
+    dvh = Dvh.from_samples(values, np.full(values.size, weight))
+    descending = np.sort(values)[::-1]
+    reached = np.arange(1, values.size + 1) * weight
+    total = values.size * weight
+    for percent in percents:
+        target = percent / 100 * total - 1e-12 * total
+        expected = descending[min(int(np.searchsorted(reached, target)), values.size - 1)]
+        assert dvh.dose_at_percent(percent)[0] == expected, percent

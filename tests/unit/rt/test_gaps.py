@@ -25,7 +25,9 @@ def analyse(
     given = tuple(fraction(f.number, f.day) for f in plan.fractions[:delivered])
     assert protocol.course is not None
     ledger = Ledger(arm, plan, OSLO, given)
-    return propose_compensation(ledger, protocol.course.radiobiology, calendar, today=today)
+    return propose_compensation(
+        ledger, protocol.course.radiobiology, calendar, today=today, other_arms=protocol.arms
+    )
 
 
 def option(analysis: GapAnalysis, kind: str) -> CompensationOption:

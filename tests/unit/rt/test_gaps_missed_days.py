@@ -32,11 +32,13 @@ def test_a_missed_day_named_is_compensated_though_later_fractions_were_given(
     )
     today = date(2025, 2, 14)
 
-    hidden = propose_compensation(ledger, radiobiology, calendar, today=today, plan=plan)
+    hidden = propose_compensation(
+        ledger, radiobiology, calendar, today=today, other_arms=(), plan=plan
+    )
     assert missed not in hidden.missed_days  # the plan's order puts it among the given ones
 
     found = propose_compensation(
-        ledger, radiobiology, calendar, today=today, plan=plan, missed_days=[missed]
+        ledger, radiobiology, calendar, today=today, other_arms=(), plan=plan, missed_days=[missed]
     )
     assert found.missed_days == (missed,)
     assert found.remaining_days == tuple(days[8:])
@@ -59,6 +61,7 @@ def test_a_missed_day_must_be_in_the_plan(prosarc2: Protocol) -> None:
             prosarc2.course.radiobiology,
             calendar,
             today=date(2025, 2, 8),
+            other_arms=(),
             plan=plan,
             missed_days=[date(2025, 2, 7)],
         )

@@ -48,7 +48,7 @@ def compensated_by_higher_dose(
     before = Ledger(arm, plan, OSLO, given)
     missed_day = plan.days[5]
     analysis = propose_compensation(
-        before, prosarc2.course.radiobiology, calendar, today=date(2027, 6, 9)
+        before, prosarc2.course.radiobiology, calendar, today=date(2027, 6, 9), other_arms=()
     )
     assert analysis.missed_days == (missed_day,)
     option = next(o for o in analysis.options if o.kind == "higher_dose_per_fraction")

@@ -19,6 +19,7 @@ from radtrial.trial.visits import (
     overlapping_windows,
     participant_schedule,
     schedule_visits,
+    visit_on,
     visit_status,
     visit_window,
     visits_containing,
@@ -203,3 +204,64 @@ def test_prosarc2_baseline_window_is_the_4_weeks_before_the_first_fraction(
     baseline = next(v for v in prosarc2.visits if v.id == "baseline")
     window = visit_window(baseline, date(2026, 3, 2))
     assert (window.opens_on, window.closes_on) == (date(2026, 2, 2), date(2026, 3, 2))
+
+
+def test_a_planned_anchor_gives_windows_marked_planned(prosarc2: Protocol) -> None:
+    planned_first = date(2026, 3, 16)
+    participant = ParticipantVisits(
+        "PRO-OUS-0001",
+        "OUS",
+        {"registration": RANDOMISED, "first_fraction": planned_first},
+        planned_anchors={"first_fraction"},
+    )
+    schedule = {
+        s.visit.visit_id: s
+        for s in participant_schedule(prosarc2.visits, participant, today=RANDOMISED)
+    }
+    baseline = schedule["baseline"]
+    assert baseline.status is VisitStatus.DUE
+    assert baseline.visit.anchor_planned is True
+    assert baseline.visit.window == Window(
+        planned_first - timedelta(days=28), planned_first - timedelta(days=14), planned_first
+    )
+    assert schedule["end_of_rt"].status is VisitStatus.AWAITING_ANCHOR
+    assert schedule["end_of_rt"].visit.anchor_planned is False
+    (due,) = visits_due(prosarc2.visits, [participant], site="OUS", today=RANDOMISED)
+    assert (due.visit_id, due.anchor_planned) == ("baseline", True)
+    # The same participant once the first fraction is given: an actual anchor.
+    actual = ParticipantVisits(
+        "PRO-OUS-0001", "OUS", {"registration": RANDOMISED, "first_fraction": planned_first}
+    )
+    (again,) = visits_due(prosarc2.visits, [actual], site="OUS", today=RANDOMISED)
+    assert again.anchor_planned is False
+
+
+def test_a_planned_anchor_needs_a_date() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        ParticipantVisits(
+            "P", "OUS", {"registration": RANDOMISED}, planned_anchors={"last_fraction"}
+        )
+    assert caught.value.detail["reason"] == "planned_anchor_without_date"
+
+
+def test_an_assessment_is_attached_to_the_one_visit_whose_window_holds_its_day(
+    pallsoft: Protocol,
+) -> None:
+    # Arm A's second fraction on day 27 puts the end-of-RT window (27-30) inside week 4 (21-35).
+    anchors = {
+        "randomisation": RANDOMISED,
+        "first_fraction": FIRST_FRACTION,
+        "last_fraction": FIRST_FRACTION + timedelta(days=27),
+    }
+    schedule = schedule_visits(pallsoft.visits, anchors)
+    week_4_only = FIRST_FRACTION + timedelta(days=22)
+    found = visit_on(schedule, week_4_only)
+    assert found is not None
+    assert found.visit_id == "week_4"
+    assert visit_on(schedule, FIRST_FRACTION + timedelta(days=45)) is None
+    with pytest.raises(InvalidInput) as caught:
+        visit_on(schedule, FIRST_FRACTION + timedelta(days=28), field="visit")
+    assert caught.value.location == "visit"
+    assert caught.value.detail["reason"] == "visit_ambiguous"
+    assert caught.value.detail["candidates"] == ["end_of_rt", "week_4"]
+    assert "end_of_rt (2026-04-01 – 2026-04-04)" in str(caught.value)

@@ -15,7 +15,6 @@ from radtrial.clinical.instruments.nrs import (
 from radtrial.clinical.instruments.qlq_c15_pal import QLQ_C15_PAL_SCALES, score_qlq_c15_pal
 from radtrial.clinical.instruments.qlq_c30 import QLQ_C30_SCALES, score_qlq_c30
 from radtrial.clinical.instruments.responder import (
-    ANALGESIC_RULE_SYMPTOMS,
     ResponderReason,
     ResponderResult,
     ResponderStatus,
@@ -23,7 +22,6 @@ from radtrial.clinical.instruments.responder import (
 )
 
 __all__ = [
-    "ANALGESIC_RULE_SYMPTOMS",
     "NRS_MAX",
     "NRS_MIN",
     "QLQ_C15_PAL_SCALES",

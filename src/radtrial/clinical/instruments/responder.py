@@ -6,8 +6,9 @@ assumption) and how death before the visit counts. For a pain target symptom a r
 counts **without an increase in analgesics**: the international consensus on palliative RT
 endpoints defines partial pain response as a drop of ≥ 2 points "without analgesic increase"
 (Chow et al., Int J Radiat Oncol Biol Phys 2012;82:1730–1737, doi:10.1016/j.ijrobp.2011.02.008),
-and PALLSOFT's responder definition text says the same. The symptoms this applies to are a
-parameter (default: pain) because the protocol model does not yet carry them as data.
+and PALLSOFT's responder definition text says the same. The symptoms this applies to are the
+protocol's (``analgesic_rule_symptoms`` of the responder definition, a labelled assumption in
+PALLSOFT's file), not a default in code.
 
 An alive patient without an assessment at the visit is, by default, a non-responder (the
 intention-to-treat convention the issue names); ``missing="excluded"`` gives the per-protocol
@@ -25,15 +26,11 @@ from radtrial.clinical.instruments.nrs import NRS_MAX, NRS_MIN, parse_nrs
 from radtrial.protocol.analysis import Responder
 
 __all__ = [
-    "ANALGESIC_RULE_SYMPTOMS",
     "ResponderReason",
     "ResponderResult",
     "ResponderStatus",
     "classify_responder",
 ]
-
-#: Target symptoms whose response is void when analgesics were increased (Chow 2012).
-ANALGESIC_RULE_SYMPTOMS = frozenset({"pain"})
 
 
 class ResponderStatus(StrEnum):
@@ -78,17 +75,17 @@ def classify_responder(
     missing: Literal["non_responder", "excluded"] = "non_responder",
     nrs_low: int = NRS_MIN,
     nrs_high: int = NRS_MAX,
-    analgesic_rule_symptoms: frozenset[str] = ANALGESIC_RULE_SYMPTOMS,
 ) -> ResponderResult:
     """Classify one participant at the protocol's responder visit.
 
     ``visit_nrs`` is the rating at ``rule.visit`` (None: no rating). ``died_before_visit`` only
     matters without a rating, and contradicts one. When ``symptom`` is subject to the analgesic
-    rule, ``analgesic_increased`` must be given. Ratings outside the NRS range, and the
-    contradictions above, are :class:`InvalidInput` at the argument's name.
+    rule (``rule.analgesic_rule_symptoms``), ``analgesic_increased`` must be given. Ratings
+    outside the NRS range, and the contradictions above, are :class:`InvalidInput` at the
+    argument's name.
     """
     baseline = parse_nrs(baseline_nrs, field="baseline_nrs", low=nrs_low, high=nrs_high)
-    needs_analgesics = symptom.strip().casefold() in analgesic_rule_symptoms
+    needs_analgesics = rule.analgesic_rule_applies(symptom)
 
     def result(
         status: ResponderStatus,

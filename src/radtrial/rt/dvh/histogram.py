@@ -144,20 +144,48 @@ class _Ends:
     values: FloatArray
     weights: FloatArray
     bin: NDArray[np.int64]
-    suffix_weight: FloatArray  # sum of weights in bins >= j
-    suffix_moment: FloatArray  # sum of weight * value in bins >= j
+    bins: int
     cache: dict[int, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, values: FloatArray, weights: FloatArray, width: float, bins: int) -> _Ends:
         index = np.clip((values / width).astype(np.int64), 0, bins - 1)
+        return cls(values, weights, index, bins)
 
-        def suffix(w: FloatArray) -> FloatArray:
-            sums = np.bincount(index, weights=w, minlength=bins)
-            out: FloatArray = np.concatenate([np.cumsum(sums[::-1])[::-1], [0.0]])
-            return out
+    def _suffix(self, w: FloatArray) -> FloatArray:
+        sums = np.bincount(self.bin, weights=w, minlength=self.bins)
+        out: FloatArray = np.concatenate([np.cumsum(sums[::-1])[::-1], [0.0]])
+        return out
 
-        return cls(values, weights, index, suffix(weights), suffix(weights * values))
+    @cached_property
+    def suffix_weight(self) -> FloatArray:
+        """Sum of the weights in bins >= j."""
+        return self._suffix(self.weights)
+
+    @cached_property
+    def suffix_moment(self) -> FloatArray:
+        """Sum of weight x value in bins >= j (only spread ends need it; point masses never)."""
+        return self._suffix(self.weights * self.values)
+
+    def from_top(self, j: int, need: float) -> float | None:
+        """The value at which the ends in bin j, taken from the highest, first weigh ``need``.
+
+        O(n) by selection (no sort) when every end in the bin weighs the same, as the voxels of
+        ``tps`` mode do; None otherwise, or when ``need`` is not within the bin's weight.
+        """
+        chosen = self.bin == j
+        values = self.values[chosen]
+        if values.size == 0:
+            return None
+        weights = self.weights[chosen]
+        weight = float(weights[0])
+        if weight <= 0 or not np.all(weights == weight):
+            return None
+        count = int(np.ceil(need / weight))
+        if not 1 <= count <= values.size:
+            return None
+        position = values.size - count
+        return float(np.partition(values, position)[position])
 
     def in_bin(self, j: int) -> tuple[FloatArray, FloatArray]:
         """The ends in bin j, sorted, with their weights."""
@@ -280,6 +308,12 @@ class _BinnedIndex:
         # Bin j with V(e_j) >= target > V(e_{j+1}); edge volumes are non-increasing.
         j = int(np.searchsorted(-edges, -target, side="right")) - 1
         j = min(max(j, 0), self.bins - 1)
+        if self.ends[0].values.size == 0 and self.ends[1].values.size == 0:
+            # Point masses only (tps): V steps down at each sample, so the answer is the sample
+            # at which the weight counted from the top of bin j reaches what is missing above.
+            found = self.points.from_top(j, target - float(self.points.suffix_weight[j + 1]))
+            if found is not None:
+                return found
         low, high = j * self.width, (j + 1) * self.width
         breaks = [self.points.in_bin(j)[0], *(ends.in_bin(j)[0] for ends in self.ends)]
         x = np.unique(np.concatenate([[low], *breaks, [np.nextafter(high, 0.0)]]))

@@ -76,7 +76,8 @@ def tps_dvh(structure: Structure, dose: DoseGrid) -> Dvh:
         upper_dose = flat[upper[plane_index] * frame_size + offset]
         parts.append(w * upper_dose + (1.0 - w) * low_dose)
         dose_gy = np.concatenate(parts)
-    return Dvh.from_samples(dose_gy, np.full(dose_gy.size, weight_cc))
+    # Every sample is a point mass of one positive weight: no zero-weight samples to drop.
+    return Dvh(dose_gy, np.full(dose_gy.size, weight_cc), np.zeros(dose_gy.size))
 
 
 def _frames(

@@ -48,8 +48,9 @@ def accept_compensation(
     missed fractions no compensation was accepted for, and change the plan to it.
 
     ``added_fractions`` and ``twice_daily`` move the planned fractions to the option's days;
-    ``higher_dose_per_fraction`` cancels the fractions the missed ones were rescheduled to and
-    raises the planned dose of the remaining ones. An option that breaks a protocol limit is
+    ``higher_dose_per_fraction`` and ``higher_dose_within_limits`` cancel the fractions the
+    missed ones were rescheduled to and raise the planned dose of the remaining ones (per dose
+    level, as the option gives them). An option that breaks a protocol limit is
     refused unless ``accept_breaks`` (the clinician's explicit decision, kept in the audit
     trail with ``reason``).
     """
@@ -78,7 +79,7 @@ def accept_compensation(
         planned = state.planned
         cancelled: list[int] = []
         doses: dict[str, float] = {}
-        if chosen.kind == "higher_dose_per_fraction":
+        if chosen.kind in ("higher_dose_per_fraction", "higher_dose_within_limits"):
             keep = len(chosen.fraction_days)
             for fraction in planned[keep:]:
                 uow.course.cancel(fraction.id, f"gap compensation by higher dose: {why}")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from radtrial.errors import Conflict, InvalidInput, NotConsented
 from radtrial.rt.calendar import reschedule
 from radtrial.rt.gaps import GapAnalysis
-from radtrial.rt.ledger import DeliveredFraction, LevelDose, rbe_model_name
+from radtrial.rt.ledger import DeliveredFraction, LevelDose, rbe_model_name, site_instant
 from radtrial.services.course.deviation_log import record_deviations
 from radtrial.services.course.state import CourseState, remove_days, today_at_site
 from radtrial.services.course.writing import (
@@ -30,7 +30,12 @@ from radtrial.services.course.writing import (
     withdrawn_on,
 )
 from radtrial.store.database import Database, ResearchUnitOfWork
-from radtrial.store.records import DeviationRecord, FractionRecord, MissedFractionRecord
+from radtrial.store.records import (
+    DeviationRecord,
+    FractionRecord,
+    MissedFractionRecord,
+    ParticipantRecord,
+)
 from radtrial.store.repositories.course import DeliveredDose
 
 __all__ = [
@@ -53,11 +58,12 @@ PHYSICAL_DOSE_TOLERANCE_GY = 0.0015
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """The delivered fraction and the deviations found now."""
+    """The delivered fraction, the deviations found now, and the site's time zone."""
 
     fraction: FractionRecord
     new_deviations: tuple[DeviationRecord, ...]
     open_deviations: tuple[DeviationRecord, ...]
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -154,23 +160,32 @@ def deliver_fraction(
 
     For protons the physical dose is stored beside the RBE-weighted one, with the RBE model
     named; it is derived from the prescription's RBE unless ``physical_doses`` gives it (then
-    it must agree within rounding). ``delivered_at`` (aware; default now) may not lie in the
-    future; ``machine`` defaults to the previous fraction's and ``site_code`` to the treating
-    site. One fraction past the plan may be delivered as the arm's optional fraction (with or
-    without a recorded decision: the deviation rules judge it). Refused: a fraction already
-    delivered or cancelled (:class:`Conflict`), after a withdrawal (:class:`NotConsented`).
+    it must agree within rounding). ``delivered_at`` defaults to now; an aware time is taken
+    as it is, a naive one as the wall-clock time at the treating site (the course's time zone;
+    a time skipped or repeated by a daylight-saving change is refused: give the offset).
+    ``machine`` defaults to the previous fraction's and ``site_code`` to the treating site. One
+    fraction past the plan may be delivered as the arm's optional fraction (with or without a
+    recorded decision: the deviation rules judge it).
+
+    Refused (:class:`InvalidInput` at ``delivered_at``): a time in the future, on a day before
+    the course's first planned day, before the participant's consent or registration, or out
+    of order (not after every earlier-numbered delivered fraction and before every
+    later-numbered one: fraction numbers are the delivery order). Also refused: a fraction
+    already delivered or cancelled (:class:`Conflict`), after a withdrawal
+    (:class:`NotConsented`).
     """
 
     def work(uow: ResearchUnitOfWork) -> DeliveryResult:
         participant, state = open_course(uow, actor, study_id, "record fractions")
         now = uow.now()
-        at = now if delivered_at is None else _utc(delivered_at)
+        at = now if delivered_at is None else site_instant(delivered_at, state.timezone)
         if at > now:
             raise InvalidInput(
                 f"{at.isoformat()} is in the future (now {now.isoformat()})",
                 location="delivered_at",
             )
         day = state.local_day(at)
+        _check_course_begun(uow, participant, state, day)
         withdrawn = withdrawn_on(uow, participant)
         if withdrawn is not None and day >= withdrawn:
             raise NotConsented(
@@ -178,6 +193,7 @@ def deliver_fraction(
                 "may be recorded as given since",
                 location="delivered_at",
             )
+        _check_order(state, fraction, at)
         target, optional = _target(uow, state, fraction, day)
         given = _level_doses(state, doses, dict(physical_doses or {}))
         previous = sorted(
@@ -204,17 +220,69 @@ def deliver_fraction(
         )
         after = reload(uow, state)
         new = record_deviations(uow, after)
-        return DeliveryResult(after.fraction(fraction), tuple(new), open_deviations(uow, after))
+        return DeliveryResult(
+            after.fraction(fraction),
+            tuple(new),
+            open_deviations(uow, after),
+            state.course.timezone,
+        )
 
     return db.run(work, actor=actor, reason=f"fraction {fraction} delivered")
 
 
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
+def _check_course_begun(
+    uow: ResearchUnitOfWork, participant: ParticipantRecord, state: CourseState, day: date
+) -> None:
+    """Refuse a delivery on a day before the course's first planned day, or before the
+    participant consented or was registered."""
+    planned = [f.planned_date for f in state.fractions] + [m.planned_date for m in state.missed]
+    first = min(planned, default=state.course.start_date)
+    if day < first:
         raise InvalidInput(
-            f"{value.isoformat()} has no time zone; give the UTC offset", location="delivered_at"
+            f"{day.isoformat()} is before {participant.study_id}'s course began: its first "
+            f"fraction was planned on {first.isoformat()} (if treatment began earlier, plan the "
+            "course again from that day with a reason)",
+            location="delivered_at",
         )
-    return value.astimezone(UTC)
+    enrolment = uow.enrolment.enrolment_state(participant)
+    if enrolment is None:
+        return  # registered before screening was recorded in radtrial: no dates to check
+    registration, _screening, _evaluation, consent = enrolment
+    if consent is not None and day < consent.consented_on:
+        raise InvalidInput(
+            f"{day.isoformat()} is before {participant.study_id} consented "
+            f"({consent.consented_on.isoformat()})",
+            location="delivered_at",
+        )
+    if day < registration.registered_on:
+        raise InvalidInput(
+            f"{day.isoformat()} is before {participant.study_id} was registered "
+            f"({registration.registered_on.isoformat()})",
+            location="delivered_at",
+        )
+
+
+def _check_order(state: CourseState, number: int, at: datetime) -> None:
+    """Refuse a time that puts fraction ``number`` out of delivery order: fraction numbers
+    are the order of delivery, so each is given after every lower-numbered fraction given and
+    before every higher-numbered one."""
+    zone = state.timezone
+
+    def shown(instant: datetime) -> str:
+        return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    for other in state.delivered:
+        given = other.delivered_at
+        if given is None:
+            continue
+        if (other.number < number and given >= at) or (other.number > number and given <= at):
+            side = "after" if other.number < number else "before"
+            raise InvalidInput(
+                f"fraction {number} at {shown(at)} ({state.course.timezone}) would not come "
+                f"{side} fraction {other.number}, delivered {shown(given)}: fractions are "
+                "numbered in the order they are given",
+                location="delivered_at",
+            )
 
 
 def _target(

@@ -296,6 +296,7 @@ class CourseState:
             self.radiobiology,
             self.calendar,
             today=start,
+            other_arms=self.protocol.arms,
             plan=plan,
             missed_days=missed_days,
         )

@@ -6,7 +6,8 @@ version the protocol in force names: grading with another version is refused, so
 events are comparable until an amendment changes the version (summaries then report the
 versions they span). A serious event is flagged for expedited reporting with its due times
 (:func:`radtrial.clinical.ctcae.expedited_reports`, counted from when the investigator learnt of
-it, by default the moment it is recorded).
+it, by default the moment it is recorded) by the deadlines of the protocol version in force
+(``[safety.reporting]``); a protocol without them cannot take a serious event.
 
 The outcome uses the ICH E2B(R3) categories: ``recovered``, ``recovering``, ``not_recovered``,
 ``recovered_with_sequelae``, ``fatal``, ``unknown``. A grade-5 event is fatal and a fatal
@@ -23,6 +24,7 @@ from radtrial.clinical.ctcae import (
     AdverseEvent,
     EventCategory,
     MaxGrade,
+    ReportingRule,
     Seriousness,
     categories_from_protocol,
     expedited_reports,
@@ -206,7 +208,21 @@ def record_adverse_event(
                 location="investigator_aware_at",
                 detail={"reason": "in_future"},
             )
-        due = {r.kind: r.due_at for r in expedited_reports(event, investigator_aware_at=aware)}
+        due: dict[str, datetime] = {}
+        if event.serious:
+            safety = protocol.safety
+            if safety is None:
+                raise InvalidInput(
+                    f"the protocol of {protocol.slug} (version {entry.version.version_label}) "
+                    "has no [safety.reporting] deadlines, so a serious adverse event's "
+                    "expedited report cannot be dated: add them to the protocol first",
+                    location="seriousness",
+                    detail={"reason": "no_reporting_rule"},
+                )
+            reports = expedited_reports(
+                event, investigator_aware_at=aware, rule=ReportingRule.of(safety.reporting)
+            )
+            due = {r.kind: r.due_at for r in reports}
         return uow.outcomes.add_adverse_event(
             entry.participant,
             entry.version,
@@ -366,6 +382,7 @@ def record_toxicity_assessment(
     findings: Mapping[str, str | Sequence[int]],
     assessed_by: str | None = None,
     ctcae_version: str | None = None,
+    open_event_note: str | None = None,
 ) -> list[ToxicityAssessmentRecord]:
     """Record that the physician assessed toxicity categories of ``study_id`` at a visit.
 
@@ -381,7 +398,20 @@ def record_toxicity_assessment(
     death; an adverse event that is not the participant's, not in the category, or starts
     after the assessment; "none" for a category with an adverse event recorded at that visit.
     A category already assessed at that visit is a :class:`Conflict`.
+
+    "None" for a category in which an adverse event of grade 2 or more is still unresolved on
+    the assessment day (onset on or before it, no resolution date or a later one) is refused
+    (``open_adverse_event``) unless ``open_event_note`` says why the physician found none (the
+    event resolved and its resolution is not recorded yet, say): the note is then the audit
+    reason of the rows written, so the contradiction stays visible. A note where no such event
+    is open is refused (``note_not_needed``).
     """
+    note = optional_text(open_event_note)
+    reason = (
+        None
+        if note is None
+        else f"'none' despite an unresolved adverse event of grade 2 or more: {note}"
+    )
 
     def work(uow: ResearchUnitOfWork) -> list[ToxicityAssessmentRecord]:
         entry = open_entry(uow, actor, study_id, "record toxicity assessments")
@@ -422,6 +452,7 @@ def record_toxicity_assessment(
             if a.visit_id == visit.id
         }
         out = []
+        note_used = False
         for name in categories:
             if name not in findings:
                 continue
@@ -447,6 +478,31 @@ def record_toxicity_assessment(
                         location=field,
                         detail={"reason": "contradicts_adverse_event", "ids": [at_visit[0].id]},
                     )
+                still_open = [
+                    e
+                    for e in events.values()
+                    if e.grade >= 2
+                    and e.onset_on <= assessed_on
+                    and (e.resolved_on is None or e.resolved_on > assessed_on)
+                    and category.contains(as_adverse_event(e))
+                ]
+                if still_open and note is None:
+                    listed = ", ".join(
+                        f"id {e.id}: {e.term} grade {e.grade} from {e.onset_on.isoformat()}"
+                        for e in still_open
+                    )
+                    raise InvalidInput(
+                        f"{name}: 'none' while adverse events of grade 2 or more are unresolved "
+                        f"on {assessed_on.isoformat()} ({listed}); list them "
+                        f"({name}={','.join(str(e.id) for e in still_open)}) if present, or "
+                        "confirm 'none' with a note saying why",
+                        location=field,
+                        detail={
+                            "reason": "open_adverse_event",
+                            "ids": [e.id for e in still_open],
+                        },
+                    )
+                note_used = note_used or bool(still_open)
             else:
                 for event_id in ids:
                     found = events.get(event_id)
@@ -482,9 +538,16 @@ def record_toxicity_assessment(
                     adverse_event_ids=ids or (),
                 )
             )
+        if note is not None and not note_used:
+            raise InvalidInput(
+                "no category assessed as 'none' has an unresolved adverse event of grade 2 or "
+                "more: leave the note out",
+                location="open_event_note",
+                detail={"reason": "note_not_needed"},
+            )
         return out
 
-    return db.run(work, actor=actor)
+    return db.run(work, actor=actor, reason=reason)
 
 
 def toxicity_assessments_of(

@@ -3,8 +3,9 @@
 **Target symptom.** At the baseline visit (the protocol's first visit that schedules the NRS)
 the patient picks the target symptom from the protocol's categories and rates it; every later
 visit that schedules the NRS or the global impression rates the same symptom. For a symptom
-under the analgesic rule (pain) a follow-up NRS must say whether analgesics were increased,
-because the responder definition needs it (Chow 2012). One rating per visit.
+under the protocol's analgesic rule (PALLSOFT: pain) a follow-up NRS must say whether
+analgesics were increased, because the responder definition needs it (Chow 2012). One rating
+per visit.
 
 **Questionnaires** (EORTC QLQ-C30, QLQ-C15-PAL) are stored as responses by item number, never
 item texts, with the scores computed at entry and the scoring version that computed them;
@@ -25,7 +26,6 @@ from datetime import date, datetime
 from typing import Any
 
 from radtrial.clinical.instruments import (
-    ANALGESIC_RULE_SYMPTOMS,
     ScaleScore,
     classify_responder,
     nrs_bounds,
@@ -261,7 +261,13 @@ def _symptom(
             location="symptom",
             detail={"reason": "symptom_changed"},
         )
-    if nrs is not None and first.symptom in ANALGESIC_RULE_SYMPTOMS and analgesic_increased is None:
+    rule = entry.protocol.analysis.responder
+    if (
+        nrs is not None
+        and rule is not None
+        and rule.analgesic_rule_applies(first.symptom)
+        and analgesic_increased is None
+    ):
         raise InvalidInput(
             f"the target symptom is {first.symptom}: record whether analgesics were increased "
             "since baseline",

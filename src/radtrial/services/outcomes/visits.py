@@ -40,12 +40,11 @@ from radtrial.store.repositories.outcomes import local_date
 from radtrial.trial.visits import (
     DueVisit,
     ParticipantVisits,
-    ScheduledVisit,
     VisitState,
     Window,
     participant_schedule,
     schedule_visits,
-    visits_containing,
+    visit_on,
     visits_due,
 )
 
@@ -269,23 +268,10 @@ def infer_visit(
     }
     visits = [v for v in entry.protocol.visits if wanted & set(v.assessments)]
     found = schedule_input(uow, entry.participant, entry.protocol, entry.facts)
-    candidates: tuple[ScheduledVisit, ...] = visits_containing(
-        schedule_visits(visits, found.anchors, found.planned_anchors), day
+    scheduled = visit_on(
+        schedule_visits(visits, found.anchors, found.planned_anchors), day, field=field
     )
-    if not candidates:
-        return None
-    if len(candidates) > 1:
-        listed = "; ".join(
-            f"{c.visit_id} ({c.window.opens_on.isoformat()} – {c.window.closes_on.isoformat()})"
-            for c in candidates
-            if c.window is not None
-        )
-        raise InvalidInput(
-            f"{day.isoformat()} is in the window of more than one visit: {listed}; give the visit",
-            location=field,
-            detail={"reason": "visit_ambiguous", "candidates": [c.visit_id for c in candidates]},
-        )
-    return require_visit(entry.protocol, candidates[0].visit_id, field)
+    return None if scheduled is None else require_visit(entry.protocol, scheduled.visit_id, field)
 
 
 def record_missed_visit(

@@ -59,9 +59,8 @@ class PlanQaRepository:
         participant: ParticipantRecord,
         version: ProtocolVersionRecord,
         evaluation: NewPlanQaEvaluation,
-        report_html: str,
     ) -> PlanQaEvaluationRecord:
-        """Store an evaluation with its rows and report, by the unit of work's actor, now."""
+        """Store an evaluation with its constraint rows, by the unit of work's actor, now."""
         session = self._uow.session
         row = PlanQaEvaluationRow(
             participant_id=participant.id,
@@ -104,15 +103,17 @@ class PlanQaRepository:
                     note=result.note,
                 )
             )
-        session.add(
-            PlanQaReportRow(
-                evaluation_id=row.id,
-                html=report_html,
-                sha256=hashlib.sha256(report_html.encode("utf-8")).hexdigest(),
-            )
-        )
         session.flush()
         return _record(row, participant, evaluation.results)
+
+    def add_report(self, evaluation_id: int, html: str) -> str:
+        """Store an evaluation's HTML report (one per evaluation); returns its SHA-256."""
+        digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        self._uow.session.add(
+            PlanQaReportRow(evaluation_id=evaluation_id, html=html, sha256=digest)
+        )
+        self._uow.session.flush()
+        return digest
 
     def of_participant(self, participant: ParticipantRecord) -> list[PlanQaEvaluationRecord]:
         """The participant's evaluations, oldest first, each with its constraint rows."""

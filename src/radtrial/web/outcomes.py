@@ -1,0 +1,419 @@
+"""Outcome pages: a site's follow-up (visits due or overdue, open adverse events with their SAE
+report deadlines) at ``/sites/{code}/follow-up``; a participant's outcome forms (adverse event,
+ECOG, RECIST baseline with target and non-target lesion rows, RECIST follow-up with new lesions,
+sample collection and storage) at ``/participants/{study_id}/outcomes``, each showing a
+validation error next to the field its ``location`` names; and a signable record (adverse event,
+RECIST baseline or follow-up) with its signatures and a sign form (password re-entry) at
+``/participants/{study_id}/{adverse-events|recist-baselines|recist-follow-ups}/{id}``.
+
+The page asks the same services and the same site-isolation policy as the API
+(:mod:`radtrial.services.outcome_views`, :mod:`radtrial.services.outcomes.visits`): a site
+whose participants the user may not read is refused (403, logged).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from radtrial.api.deps import ClientAddress, DatabaseDep, PolicyDep
+from radtrial.api.errors import status_of
+from radtrial.api.schemas import SITE_PATTERN, SLUG_PATTERN
+from radtrial.clinical.recist.lesions import NonTargetLesion, TargetLesion
+from radtrial.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    RadtrialError,
+    TooManyAttempts,
+)
+from radtrial.services import outcome_views, signatures
+from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
+from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/sites/{code}/follow-up")
+def follow_up_page(
+    request: Request,
+    code: Annotated[str, Path(pattern=SITE_PATTERN)],
+    principal: WebPrincipal,
+    db: DatabaseDep,
+    address: ClientAddress,
+    trial: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+) -> Response:
+    events = outcome_views.site_open_adverse_events(
+        db, user=principal.user, site_code=code, trial_slug=trial, client_address=address
+    )
+    due = visits.site_visits_due(db, actor=principal.username, site_code=code, trial_slug=trial)
+    return render(
+        request,
+        "outcomes_follow_up.html",
+        principal=principal,
+        code=code,
+        trial=trial,
+        due=due,
+        events=events,
+    )
+
+
+# -- the participant's outcome forms --------------------------------------------------------
+
+#: The forms of the outcomes page, each posted to ``/participants/{id}/outcomes/{form}``.
+FORMS = ("adverse-event", "ecog", "recist-baseline", "recist-follow-up", "sample", "storage")
+#: Rows offered for target and non-target lesions on the baseline form.
+TARGET_ROWS = 5
+NON_TARGET_ROWS = 3
+
+StudyIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+
+
+def error_field(location: str | None) -> str | None:
+    """The form field an error's ``location`` names: ``body.`` dropped, and a lesion's
+    ``target_lesions[T1].baseline_mm`` kept whole (its row's field) and its list as fallback."""
+    if not location:
+        return None
+    return location.removeprefix("body.")
+
+
+def _date(value: str, field: str, *, required: bool = True) -> date | None:
+    text = value.strip()
+    if not text:
+        if required:
+            raise InvalidInput("give a date (YYYY-MM-DD)", location=field)
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
+
+
+def _instant(value: str, field: str) -> datetime | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)", location=field) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _number(value: str, field: str, *, required: bool = True) -> float | None:
+    text = value.strip().replace(",", ".")
+    if not text:
+        if required:
+            raise InvalidInput("give a number", location=field)
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a number", location=field) from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InvalidInput(f"{text!r} is not a number", location=field)
+    return number
+
+
+def _outcomes_page(
+    request: Request,
+    db: DatabaseDep,
+    principal: WebPrincipal,
+    study_id: str,
+    *,
+    form: str | None = None,
+    error: RadtrialError | None = None,
+    values: dict[str, str] | None = None,
+    saved: str | None = None,
+) -> Response:
+    actor = principal.username
+    events = adverse_events.adverse_events_of(db, actor=actor, study_id=study_id)
+    statuses = ecog.ecog_history(db, actor=actor, study_id=study_id)
+    series = tumour.tumour_series(db, actor=actor, study_id=study_id)
+    samples = biobank.participant_samples(db, actor=actor, study_id=study_id)
+    return render(
+        request,
+        "outcomes_participant.html",
+        principal=principal,
+        status_code=status_of(error) if error is not None else 200,
+        study_id=study_id,
+        events=events,
+        statuses=statuses,
+        series=series,
+        samples=samples,
+        target_rows=range(1, TARGET_ROWS + 1),
+        non_target_rows=range(1, NON_TARGET_ROWS + 1),
+        form=form,
+        error=error,
+        error_field=error_field(error.location) if error is not None else None,
+        values=values or {},
+        saved=saved,
+    )
+
+
+@router.get("/participants/{study_id}/outcomes")
+def outcomes_page(
+    request: Request,
+    study_id: StudyIdPath,
+    principal: WebPrincipal,
+    db: DatabaseDep,
+    address: ClientAddress,
+    saved: Annotated[str | None, Query(pattern=r"^[a-z-]{1,32}$")] = None,
+) -> Response:
+    outcome_views.authorise_outcome_read(
+        db, user=principal.user, study_id=study_id, entity="outcomes", client_address=address
+    )
+    return _outcomes_page(request, db, principal, study_id, saved=saved)
+
+
+def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str, str]) -> None:
+    """Parse the form ``which`` and call its service (located errors propagate)."""
+    get = form.get
+    if which == "adverse-event":
+        grade = get("grade", "").strip()
+        if not grade.isdigit():
+            raise InvalidInput("choose the CTCAE grade (1-5)", location="grade")
+        adverse_events.record_adverse_event(
+            db,
+            actor=actor,
+            study_id=study_id,
+            term=get("term", ""),
+            grade=int(grade),
+            onset_on=_date(get("onset_on", ""), "onset_on"),  # type: ignore[arg-type]
+            attribution=get("attribution", ""),
+            resolved_on=_date(get("resolved_on", ""), "resolved_on", required=False),
+            seriousness=[c for c in SERIOUSNESS if get(f"serious_{c}") == "on"],
+            specify=get("specify") or None,
+            outcome=get("outcome") or None,
+        )
+    elif which == "ecog":
+        status = get("status", "").strip()
+        if not status.isdigit():
+            raise InvalidInput("choose the ECOG status (0-5)", location="status")
+        ecog.record_ecog(
+            db,
+            actor=actor,
+            study_id=study_id,
+            status=int(status),
+            assessed_on=_date(get("assessed_on", ""), "assessed_on", required=False),
+        )
+    elif which == "recist-baseline":
+        targets = []
+        for row in range(1, TARGET_ROWS + 1):
+            lesion = get(f"t{row}_id", "").strip()
+            if not lesion:
+                continue
+            targets.append(
+                TargetLesion(
+                    lesion_id=lesion,
+                    organ=get(f"t{row}_organ", ""),
+                    baseline_mm=_number(
+                        get(f"t{row}_mm", ""), f"target_lesions[{lesion}].baseline_mm"
+                    ),  # type: ignore[arg-type]
+                    nodal=get(f"t{row}_nodal") == "on",
+                    irradiated_index=get(f"t{row}_index") == "on",
+                )
+            )
+        non_targets = [
+            NonTargetLesion(lesion_id=get(f"n{row}_id", "").strip(), organ=get(f"n{row}_organ", ""))
+            for row in range(1, NON_TARGET_ROWS + 1)
+            if get(f"n{row}_id", "").strip()
+        ]
+        tumour.record_baseline(
+            db,
+            actor=actor,
+            study_id=study_id,
+            assessed_on=_date(get("assessed_on", ""), "assessed_on"),  # type: ignore[arg-type]
+            targets=targets,
+            non_targets=non_targets,
+        )
+    elif which == "recist-follow-up":
+        sizes = {
+            key.removeprefix("size_"): _number(
+                value, f"sizes[{key.removeprefix('size_')}]", required=False
+            )
+            for key, value in form.items()
+            if key.startswith("size_")
+        }
+        tumour.record_follow_up(
+            db,
+            actor=actor,
+            study_id=study_id,
+            assessed_on=_date(get("assessed_on", ""), "assessed_on"),  # type: ignore[arg-type]
+            sizes=sizes,
+            non_target=get("non_target") or None,
+            new_lesions=get("new_lesions") == "on",
+        )
+    elif which == "sample":
+        biobank.collect_sample(
+            db,
+            actor=actor,
+            study_id=study_id,
+            label=get("label", ""),
+            sample_type=get("sample_type", ""),
+            visit_id=get("visit", ""),
+            collected_at=_instant(get("collected_at", ""), "collected_at"),
+            volume_ml=_number(get("volume_ml", ""), "volume_ml", required=False),
+        )
+    elif which == "storage":
+        biobank.store_sample(
+            db,
+            actor=actor,
+            label=get("label", ""),
+            freezer=get("freezer", ""),
+            rack=get("rack", ""),
+            box=get("box", ""),
+            position=get("position", ""),
+        )
+    else:
+        raise NotFound(f"no form {which!r}", location="form")
+
+
+SERIOUSNESS = (
+    "death",
+    "life_threatening",
+    "hospitalisation",
+    "disability",
+    "congenital_anomaly",
+    "important_medical_event",
+)
+
+
+@router.post("/participants/{study_id}/outcomes/{which}")
+def outcomes_submit(
+    request: Request,
+    study_id: StudyIdPath,
+    which: Annotated[str, Path(pattern=r"^[a-z-]{1,32}$")],
+    principal: WebPrincipal,
+    db: DatabaseDep,
+    address: ClientAddress,
+    form: FormData,
+) -> Response:
+    check_form_token(principal, form.get("csrf_token", ""))
+    if which not in FORMS:
+        raise NotFound(f"no form {which!r}", location="which")
+    outcome_views.authorise_outcome_write(
+        db, user=principal.user, study_id=study_id, client_address=address
+    )
+    try:
+        label = form.get("label", "").strip()
+        if which == "storage" and label:
+            try:
+                outcome_views.authorise_sample_write(
+                    db, user=principal.user, label=label, client_address=address
+                )
+            except NotFound:
+                raise InvalidInput(f"no sample {label!r}", location="label") from None
+        _save(db, principal.username, study_id, which, form)
+    except (InvalidInput, Conflict) as error:
+        return _outcomes_page(
+            request, db, principal, study_id, form=which, error=error, values=dict(form)
+        )
+    return RedirectResponse(f"/participants/{study_id}/outcomes?saved={which}", status_code=303)
+
+
+# -- a signable record and its signatures ----------------------------------------------------
+
+_KINDS = {
+    "adverse-events": "adverse_events",
+    "recist-baselines": "tumour_baselines",
+    "recist-follow-ups": "tumour_follow_ups",
+}
+
+
+def _record_page(
+    request: Request,
+    db: DatabaseDep,
+    principal: WebPrincipal,
+    study_id: str,
+    kind: str,
+    record_id: int,
+    *,
+    error: RadtrialError | None = None,
+    signed: bool = False,
+) -> Response:
+    record = signatures.signed_record(
+        db, actor=principal.username, study_id=study_id, entity=_KINDS[kind], entity_id=record_id
+    )
+    return render(
+        request,
+        "outcomes_record.html",
+        principal=principal,
+        status_code=status_of(error) if error is not None else 200,
+        study_id=study_id,
+        kind=kind,
+        record=record,
+        error=error,
+        error_field=error_field(error.location) if error is not None else None,
+        signed=signed,
+        default_meaning=signatures.DEFAULT_MEANING,
+    )
+
+
+def _show(kind: str) -> Any:
+    def show(
+        request: Request,
+        study_id: StudyIdPath,
+        record_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        principal: WebPrincipal,
+        db: DatabaseDep,
+        address: ClientAddress,
+        signed: bool = False,
+    ) -> Response:
+        outcome_views.authorise_outcome_read(
+            db, user=principal.user, study_id=study_id, entity=_KINDS[kind], client_address=address
+        )
+        return _record_page(request, db, principal, study_id, kind, record_id, signed=signed)
+
+    return show
+
+
+def _sign(kind: str) -> Any:
+    def sign(
+        request: Request,
+        study_id: StudyIdPath,
+        record_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        principal: WebPrincipal,
+        db: DatabaseDep,
+        policy: PolicyDep,
+        address: ClientAddress,
+        form: FormData,
+    ) -> Response:
+        check_form_token(principal, form.get("csrf_token", ""))
+        outcome_views.authorise_outcome_write(
+            db, user=principal.user, study_id=study_id, client_address=address
+        )
+        try:
+            signatures.sign_record(
+                db,
+                policy,
+                actor=principal.username,
+                study_id=study_id,
+                entity=_KINDS[kind],
+                entity_id=record_id,
+                password=form.get("password", ""),
+                meaning=form.get("meaning", ""),
+                client_address=address,
+            )
+        except (InvalidInput, NotAuthenticated, TooManyAttempts) as error:
+            return _record_page(request, db, principal, study_id, kind, record_id, error=error)
+        return RedirectResponse(
+            f"/participants/{study_id}/{kind}/{record_id}?signed=true", status_code=303
+        )
+
+    return sign
+
+
+for _kind in _KINDS:
+    router.add_api_route(
+        f"/participants/{{study_id}}/{_kind}/{{record_id}}", _show(_kind), methods=["GET"]
+    )
+    router.add_api_route(
+        f"/participants/{{study_id}}/{_kind}/{{record_id}}/sign", _sign(_kind), methods=["POST"]
+    )
