@@ -157,7 +157,7 @@ def test_a_recist_series_with_its_responses(world: World) -> None:
             f"/participants/{STO}/recist/follow-ups",
             {
                 "assessed_on": "2026-05-01",
-                "sizes": {"T1": 100, "T2": 15},
+                "sizes": [{"lesion_id": "T1", "size_mm": 100}, {"lesion_id": "T2", "size_mm": 15}],
                 "non_target": "non_cr_non_pd",
             },
         )
@@ -172,7 +172,7 @@ def test_a_recist_series_with_its_responses(world: World) -> None:
         assert "local_progression" in {e["kind"] for e in events}
         missing = inv.post(
             f"/api/v1/participants/{STO}/recist/follow-ups",
-            json={"assessed_on": "2026-05-01", "sizes": {"T1": -1}},
+            json={"assessed_on": "2026-05-01", "sizes": [{"lesion_id": "T1", "size_mm": -1}]},
         )
         assert missing.status_code == 422
         assert str(error_of(missing)["location"]).startswith("body.sizes")

@@ -62,7 +62,12 @@ def test_a_physicist_checks_a_plan_and_reads_it_back(
     assert evaluation["study_id"] == study_id
     assert evaluation["mode"] == "tps"
     assert evaluation["constraints"]
-    assert {c["verdict"] for c in evaluation["constraints"]} <= {"pass", "minor", "major", "na"}
+    assert {c["verdict"] for c in evaluation["constraints"]} <= {
+        "pass",
+        "minor",
+        "major",
+        "not_evaluated",
+    }
     assert response.headers["Location"] == _url(study_id, f"/{evaluation['id']}")
     listed = physicist.get(_url(study_id)).json()
     assert [e["id"] for e in listed] == [evaluation["id"]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+
 from radtrial.store.tables import RecordSignatureRow
 from tests.api.support import PASSWORD, World, client_for, error_of, sign_in
 
@@ -81,7 +82,9 @@ def test_an_edit_after_signing_voids_the_signature_and_the_void_is_audited(world
         path = f"/api/v1/participants/{OUS}/adverse-events/{event['id']}"
         no_match = inv.patch(path, json={"reason": "regraded", "grade": 3})
         assert no_match.status_code == 428
-        stale = inv.patch(path, json={"reason": "regraded", "grade": 3}, headers={"If-Match": '"x"'})
+        stale = inv.patch(
+            path, json={"reason": "regraded", "grade": 3}, headers={"If-Match": '"x"'}
+        )
         assert stale.status_code == 412
         no_reason = inv.patch(path, json={"grade": 3}, headers={"If-Match": etag})
         assert (no_reason.status_code, error_of(no_reason)["location"]) == (422, "body.reason")
@@ -124,9 +127,10 @@ def test_a_signature_copied_onto_another_record_fails_verification(world: World)
             row.entity_id = second["id"]
         copied = inv.get(f"/api/v1/participants/{OUS}/adverse-events/{second['id']}/signatures")
         assert [s["status"] for s in copied.json()] == ["invalid"]
-        assert inv.get(
-            f"/api/v1/participants/{OUS}/adverse-events/{first['id']}/signatures"
-        ).json() == []
+        assert (
+            inv.get(f"/api/v1/participants/{OUS}/adverse-events/{first['id']}/signatures").json()
+            == []
+        )
 
 
 def test_a_recist_assessment_is_signed_like_an_adverse_event(world: World) -> None:
@@ -144,3 +148,21 @@ def test_a_recist_assessment_is_signed_like_an_adverse_event(world: World) -> No
         assert signed.status_code == 201, signed.text
         assert signed.json()["record"] == "recist-baselines"
         assert [s["status"] for s in inv.get(f"{path}/signatures").json()] == ["valid"]
+
+
+def test_password_guesses_at_signing_are_throttled_like_sign_in(world: World) -> None:
+    from radtrial.config import Settings
+
+    settings = Settings(login_failures_per_account_hour=3)
+    with client_for(world.db, settings) as inv:
+        sign_in(inv, world, "inv.ous")
+        event = _ae(inv)
+        for _ in range(3):
+            assert _sign(inv, event["id"], password="guess").status_code == 401
+        throttled = _sign(inv, event["id"])
+        assert throttled.status_code == 429
+        assert int(throttled.headers["Retry-After"]) > 0
+        assert (
+            inv.get(f"/api/v1/participants/{OUS}/adverse-events/{event['id']}/signatures").json()
+            == []
+        )

@@ -177,6 +177,10 @@ def _outcome_probes() -> list[Probe]:
             probes.append(
                 Probe(f"/api/v1/sites/{site}/{noun}?trial={trial}", "participant.read", trial, site)
             )
+        probes.append(Probe(f"/participants/{study_id}/outcomes", "participant.read", trial, site))
+        probes.append(
+            Probe(f"/sites/{site}/follow-up?trial={trial}", "participant.read", trial, site)
+        )
     return probes
 
 
@@ -381,6 +385,8 @@ def _may_course(username: str, action: str, trial: str, sites: tuple[str, str]) 
 def test_no_role_reaches_or_writes_a_course_of_a_site_it_may_not_see(
     shared_world: World, clients: dict[str, TestClient]
 ) -> None:
+    from radtrial.api.routers.plan_qa import PLAN_FILES
+
     leaks, wrongly_refused, refused_writes = [], [], 0
     for study_id, (trial, site, treating) in _courses(shared_world).items():
         for username, client in clients.items():
@@ -388,6 +394,8 @@ def test_no_role_reaches_or_writes_a_course_of_a_site_it_may_not_see(
             for path in (
                 f"/api/v1/participants/{study_id}/course",
                 f"/participants/{study_id}/course",
+                f"/api/v1/participants/{study_id}/plan-qa",
+                f"/participants/{study_id}/plan-qa",
             ):
                 response = client.get(path, follow_redirects=False)
                 assert response.status_code in {200, 403}, (username, path, response.text)
@@ -409,6 +417,9 @@ def test_no_role_reaches_or_writes_a_course_of_a_site_it_may_not_see(
                 response = client.post(path, json=body)
                 assert response.status_code == 403, (username, path, response.text)
                 refused_writes += 1
+            dicom = {name: (f"{name}.dcm", b"DICM", "application/dicom") for name in PLAN_FILES}
+            response = client.post(f"/api/v1/participants/{study_id}/plan-qa", files=dicom)
+            assert response.status_code == 403, (username, "plan-qa", response.text)
             page = client.post(
                 f"/participants/{study_id}/course/miss",
                 data={"csrf_token": client.headers["X-CSRF-Token"], "fraction": "1", "reason": "x"},

@@ -10,16 +10,21 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from radtrial.cli import course as course_cli
+from radtrial.cli import enrolment as enrolment_cli
 from radtrial.cli.app import app
 from radtrial.cli.output import EXIT_CHECK_FAILED, EXIT_ERROR
 from radtrial.config import get_settings
+from radtrial.services.course import deliver_fraction, plan_participant_course
 from radtrial.store.audit import history
 from radtrial.store.database import Database
+from tests.course_support import SiteClock, pallsoft_participant, prepare
 from tests.enrolment import PALLSOFT_PATIENT, PROSARC2_PATIENT
 from tests.support import TickingClock
 
@@ -45,6 +50,15 @@ def cli_database(
 def run(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def run_at(
+    monkeypatch: pytest.MonkeyPatch, urls: tuple[str, str], clock: SiteClock, *args: str
+) -> tuple[int, str, str]:
+    """``run`` with the enrolment commands' databases on ``clock``."""
+    with monkeypatch.context() as patch:
+        patch.setattr(enrolment_cli, "open_database", lambda: Database(*urls, clock=clock))
+        return run(*args)
 
 
 def ok(*args: str) -> str:
@@ -81,7 +95,10 @@ def _sets(patient: dict[str, object]) -> list[str]:
 
 
 def test_pallsoft_is_screened_consented_registered_and_randomised_from_the_cli(
-    cli_database: Database, tmp_path: Path
+    cli_database: Database,
+    tmp_path: Path,
+    database_urls: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _setup()
     data = tmp_path / "patient.json"
@@ -127,11 +144,43 @@ def test_pallsoft_is_screened_consented_registered_and_randomised_from_the_cli(
     code, _, _ = run("randomisation", "export", "pallsoft", "-o", str(exported), "--actor", "stat")
     assert code == EXIT_ERROR  # never overwritten
     if arm == "A":
-        decided = ok(
-            "decide-second-fraction", "PALL-OUS-0001", "--criterion-met", "--give",
-            "--note", "bleeding persists", "--actor", "kskipar",
-        )  # fmt: skip
+        # The decision evaluates the first fraction: give it on Monday 13 January 2025 and
+        # decide four weeks later, with the CLI's database on a clock set to that day.
+        clock = SiteClock()
+        handle = Database(*database_urls, clock=clock)
+        try:
+            early = run_at(
+                monkeypatch, database_urls, clock, "decide-second-fraction", "PALL-OUS-0001",
+                "--criterion-met", "--give", "--actor", "kskipar",
+            )  # fmt: skip
+            assert early[0] == EXIT_ERROR
+            assert "none has been delivered yet" in early[2]
+            plan_participant_course(
+                handle, actor="kskipar", study_id="PALL-OUS-0001", start=date(2025, 1, 13)
+            )
+            clock.at(date(2025, 1, 13), 10)
+            deliver_fraction(
+                handle,
+                actor="kskipar",
+                study_id="PALL-OUS-0001",
+                fraction=1,
+                doses={"ptv": 8.0},
+                machine="LA3",
+            )
+            clock.at(date(2025, 2, 10), 13)
+            code, decided, stderr = run_at(
+                monkeypatch, database_urls, clock, "decide-second-fraction", "PALL-OUS-0001",
+                "--criterion-met", "--give", "--note", "bleeding persists", "--actor", "kskipar",
+            )  # fmt: skip
+        finally:
+            handle.close()
+        assert code == 0, stderr
         assert "16 Gy in 2 × 8 Gy" in decided
+        assert "day 28 after the first fraction" in decided
+        assert (
+            "fraction 2 planned on 2025-02-10 Mon (inside the protocol's window 2025-02-03 to "
+            "2025-02-24)" in decided
+        )
     else:
         code, _, stderr = run(
             "decide-optional-fraction", "PALL-OUS-0001", "--criterion-met", "--give",
@@ -208,6 +257,9 @@ def test_prosarc2_is_screened_consented_and_registered_with_its_biobank_consent(
     assert "registered PRS2-OUS-0001 from OUS-S0001 in prosarc2 at OUS, arm A" in registered
     code, _, stderr = run("randomise", "PRS2-OUS-0001", "--actor", "ihompland")
     assert code == EXIT_ERROR
+    assert "single-arm trial: randomisation does not apply" in stderr
+    assert "PRS2-OUS-0001 is on arm A" in stderr
+    assert "allocation list" not in stderr
     code, _, stderr = run(
         "screen", "prosarc2", "--site", "HUS", *_sets(PROSARC2_PATIENT), "--actor", "ihompland"
     )
@@ -268,3 +320,48 @@ def test_verify_exits_3_when_a_used_slot_disagrees_with_the_list(
     code, _, stderr = run("randomisation", "verify", "pallsoft", "--actor", "stat")
     assert code == EXIT_CHECK_FAILED
     assert "arm" in stderr
+
+
+def test_the_second_8_gy_is_decided_in_its_window_and_shown_in_the_course_ledger(
+    database_urls: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PALLSOFT arm A from the CLI: too early on day 19, then on day 28 the decision plans
+    fraction 2 on the first open day of the window, and ``rt course`` lists it."""
+    clock = SiteClock()
+    db = Database(*database_urls, clock=clock)
+    try:
+        db.upgrade()
+        prepare(db)
+        study_id = pallsoft_participant(db, "A")
+        plan_participant_course(db, actor="nurse_ous", study_id=study_id, start=date(2025, 1, 13))
+        clock.at(date(2025, 1, 13), 10)
+        deliver_fraction(
+            db, actor="nurse_ous", study_id=study_id, fraction=1, doses={"ptv": 8.0}, machine="LA3"
+        )
+    finally:
+        db.close()
+    monkeypatch.setattr(course_cli, "open_database", lambda: Database(*database_urls, clock=clock))
+    decide = ("decide-second-fraction", study_id, "--criterion-met", "--give", "--actor", "inv_ous")
+    clock.at(date(2025, 2, 1), 12)  # Saturday, day 19
+    code, stdout, stderr = run_at(monkeypatch, database_urls, clock, *decide, "--json")
+    assert code == EXIT_ERROR
+    error = json.loads(stdout)["error"]
+    assert error["location"] == "decided_at"
+    assert error["message"].startswith("too early to decide on second_8gy: 2025-02-01 is day 19")
+    clock.at(date(2025, 2, 10), 12)  # Monday, day 28
+    code, stdout, stderr = run_at(monkeypatch, database_urls, clock, *decide, "--json")
+    assert code == 0, stderr
+    decided = json.loads(stdout)
+    assert decided["day_after_first_fraction"] == 28
+    assert decided["planned_fractions"] == [{"number": 2, "planned_date": "2025-02-10"}]
+    assert decided["window"] == {"from": "2025-02-03", "to": "2025-02-24"}
+    view = json.loads(ok("rt", "course", study_id, "--actor", "inv_ous", "--json"))
+    assert [(f["number"], f["status"], f["planned_date"]) for f in view["fractions"]] == [
+        (1, "delivered", "2025-01-13"),
+        (2, "planned", "2025-02-10"),
+    ]
+    summary = view["summary"]
+    assert (summary["prescribed_fractions"], summary["fractions_remaining"]) == (2, 1)
+    text = ok("rt", "course", study_id, "--actor", "inv_ous")
+    assert "1 of 2 delivered, 1 remaining" in text
+    assert "2025-02-10 Mon" in text

@@ -8,7 +8,7 @@ in PALLSOFT, randomised). Refusals are checked to write nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -230,6 +230,42 @@ def test_a_course_is_planned_again_only_with_a_reason_and_only_before_it_begins(
     )
 
 
+def test_a_course_cannot_start_before_the_participant_was_registered(db: Database) -> None:
+    study_id = prosarc2_participant(db)  # registered on Monday 6 January 2025
+    caught = refused(
+        db,
+        InvalidInput,
+        lambda: plan_participant_course(
+            db, actor="nurse_ous", study_id=study_id, start=date(2025, 1, 3)
+        ),
+    )
+    assert caught.location == "start"
+    assert "before PRS2-OUS-0001 was registered on 2025-01-06" in caught.message
+    same_day = plan_participant_course(
+        db, actor="nurse_ous", study_id=study_id, start=date(2025, 1, 6)
+    )
+    assert same_day.fractions[0].planned_date == date(2025, 1, 6)
+    assert same_day.warnings == ()
+
+
+def test_a_plan_over_christmas_beyond_the_overall_time_carries_the_warning(db: Database) -> None:
+    """PROSARC-2 from Monday 7 December 2026: 24 and 31 December are closed, 25 December and
+    1 January are holidays, so the 16th fraction falls on 5 January: 30 days against 28."""
+    study_id = prosarc2_participant(db)
+    result = plan_participant_course(
+        db, actor="nurse_ous", study_id=study_id, start=date(2026, 12, 7)
+    )
+    days = [f.planned_date for f in result.fractions]
+    assert (days[0], days[-1]) == (date(2026, 12, 7), date(2027, 1, 5))
+    assert (result.overall_time_days, result.max_overall_time_days) == (30, 28)
+    (warning,) = result.warnings
+    assert warning.startswith(
+        "the planned overall time, 30 days, exceeds the protocol's 28 days by 2"
+    )
+    assert "2026-12-24" in warning
+    assert "a minor deviation" in warning  # within the assumed 3 days of tolerance
+
+
 # -- delivery ------------------------------------------------------------------------------------
 
 
@@ -306,6 +342,134 @@ def test_a_delivery_is_checked_against_the_prescription_and_the_plan(
     assert caught.location == location
 
 
+def test_a_delivery_before_the_course_began_is_refused(db: Database, clock: SiteClock) -> None:
+    study_id = planned_prosarc2(db)  # first fraction planned on Monday 3 February 2025
+    clock.at(date(2025, 2, 3), 15)
+    caught = refused(
+        db,
+        InvalidInput,
+        lambda: deliver_fraction(
+            db,
+            actor="nurse_ous",
+            study_id=study_id,
+            fraction=1,
+            doses=PROSARC2_DOSES,
+            delivered_at=site_time(date(2025, 1, 31), 10),
+            machine="PT-G1",
+        ),
+    )
+    assert caught.location == "delivered_at"
+    assert "its first fraction was planned on 2025-02-03" in caught.message
+
+
+def test_a_delivery_before_consent_is_refused_even_when_the_plan_allows_it(
+    db: Database, clock: SiteClock
+) -> None:
+    """A course planned before radtrial checked start dates (moved here behind the service's
+    back) still cannot record a fraction before the participant consented and registered."""
+    study_id = planned_prosarc2(db)
+
+    def backdate(uow: Any) -> None:
+        participant = uow.participants.get(study_id)
+        course = uow.course.get(participant)
+        first = uow.course.fractions(course.id)[0]
+        uow.course.set_planned_date(first.id, date(2025, 1, 2))
+
+    db.run(backdate, actor="admin", reason="course imported from the old system")
+    clock.at(date(2025, 1, 6), 15)
+    caught = refused(
+        db,
+        InvalidInput,
+        lambda: deliver_fraction(
+            db,
+            actor="nurse_ous",
+            study_id=study_id,
+            fraction=1,
+            doses=PROSARC2_DOSES,
+            delivered_at=site_time(date(2025, 1, 3), 10),
+            machine="PT-G1",
+        ),
+    )
+    assert caught.location == "delivered_at"
+    assert caught.message == "2025-01-03 is before PRS2-OUS-0001 consented (2025-01-06)"
+
+
+def test_fractions_are_given_in_their_numbered_order(db: Database, clock: SiteClock) -> None:
+    study_id = planned_prosarc2(db)
+    deliver(db, clock, study_id, 1, date(2025, 2, 3))  # 09:30
+    clock.at(date(2025, 2, 5), 15)
+
+    def give(number: int, when: datetime) -> Any:
+        return deliver_fraction(
+            db,
+            actor="nurse_ous",
+            study_id=study_id,
+            fraction=number,
+            doses=PROSARC2_DOSES,
+            delivered_at=when,
+            machine="PT-G1",
+        )
+
+    earlier = refused(db, InvalidInput, lambda: give(2, site_time(date(2025, 2, 3), 9, 0)))
+    assert earlier.location == "delivered_at"
+    assert (
+        "fraction 2 at 2025-02-03 09:00 (Europe/Oslo) would not come after fraction 1, "
+        "delivered 2025-02-03 09:30" in earlier.message
+    )
+    refused(db, InvalidInput, lambda: give(2, site_time(date(2025, 2, 3), 9, 30)))  # same time
+    give(3, site_time(date(2025, 2, 5), 9, 0))
+    later = refused(db, InvalidInput, lambda: give(2, site_time(date(2025, 2, 5), 10, 0)))
+    assert "would not come before fraction 3, delivered 2025-02-05 09:00" in later.message
+    give(2, site_time(date(2025, 2, 4), 9, 0))  # between 1 and 3: in order
+
+
+def test_a_delivery_time_without_an_offset_is_the_sites_wall_clock(
+    db: Database, clock: SiteClock
+) -> None:
+    study_id = planned_prosarc2(db)
+    clock.at(date(2025, 2, 3), 15)
+    result = deliver_fraction(
+        db,
+        actor="nurse_ous",
+        study_id=study_id,
+        fraction=1,
+        doses=PROSARC2_DOSES,
+        delivered_at=datetime(2025, 2, 3, 9, 12),  # naive: 09:12 in Oslo, 08:12 UTC
+        machine="PT-G1",
+    )
+    assert result.fraction.delivered_at == datetime(2025, 2, 3, 8, 12, tzinfo=UTC)
+    assert result.timezone == "Europe/Oslo"
+
+
+@pytest.mark.parametrize(
+    ("local", "message"),
+    [
+        (datetime(2026, 3, 29, 2, 30), "2026-03-29T02:30 does not exist in Europe/Oslo"),
+        (datetime(2026, 10, 25, 2, 30), "2026-10-25T02:30 happens twice in Europe/Oslo"),
+    ],
+)
+def test_a_site_time_skipped_or_repeated_by_daylight_saving_is_refused(
+    db: Database, clock: SiteClock, local: datetime, message: str
+) -> None:
+    study_id = planned_prosarc2(db)
+    clock.at(date(2026, 11, 2), 15)
+    caught = refused(
+        db,
+        InvalidInput,
+        lambda: deliver_fraction(
+            db,
+            actor="nurse_ous",
+            study_id=study_id,
+            fraction=1,
+            doses=PROSARC2_DOSES,
+            delivered_at=local,
+            machine="PT-G1",
+        ),
+    )
+    assert caught.location == "delivered_at"
+    assert message in caught.message
+
+
 def test_a_boost_fraction_above_5_gy_rbe_is_a_major_deviation_stored_once_the_same_day(
     db: Database, clock: SiteClock
 ) -> None:
@@ -359,6 +523,7 @@ def test_a_missed_fraction_is_rescheduled_the_same_day_to_the_free_weekday(
     assert kinds == [
         ("added_fractions", True),
         ("higher_dose_per_fraction", False),
+        ("higher_dose_within_limits", True),  # target +5 %, boost held at 5 Gy(RBE)
         ("twice_daily", False),
     ]
     view = show_course(db, actor="inv_ous", study_id=study_id)
@@ -455,6 +620,35 @@ def test_a_higher_dose_per_fraction_breaks_protocol_limits_and_needs_explicit_ac
         ("dose_per_fraction_limit", "major", "boost"),
         ("dose_per_fraction", "minor", "target"),
     }
+
+
+def test_the_option_within_limits_is_accepted_without_breaks_and_given_without_deviations(
+    db: Database, clock: SiteClock
+) -> None:
+    """Option 3 raises the target by the 5 % tolerance (3.675 Gy(RBE)) and holds the boost at
+    its 5 Gy(RBE) cap; the fractions it plans are then given without a dose deviation."""
+    study_id = delivered_first_week_and_a_day(db, clock)
+    clock.at(date(2025, 2, 11), 15)
+    missed = miss_fraction(
+        db, actor="nurse_ous", study_id=study_id, fraction=6, reason="gantry fault"
+    )
+    assert missed.gaps is not None
+    capped = missed.gaps.options[2]
+    assert (capped.kind, capped.breaks) == ("higher_dose_within_limits", ())
+    result = accept_compensation(
+        db, actor="inv_ous", study_id=study_id, option=3, reason="stay within the protocol"
+    )
+    assert result.cancelled == (16,)
+    assert result.planned_doses["target"] == pytest.approx(3.5 * 1.05)
+    assert result.planned_doses["boost"] == pytest.approx(5.0)
+    view = show_course(db, actor="inv_ous", study_id=study_id)
+    sarcoma = next(p for p in view.projected if (p.dose_level, p.tissue) == ("target", "sarcoma"))
+    # 5 × 3.5 given and 10 × 3.675 planned: BED₄ = Σ d (1 + d/4), short of the plan's 105 Gy.
+    expected = 5 * 3.5 * (1 + 3.5 / 4) + 10 * 3.675 * (1 + 3.675 / 4)
+    assert sarcoma.bed_gy == pytest.approx(expected)
+    assert sarcoma.bed_gy < 105.0
+    given = deliver(db, clock, study_id, 6, date(2025, 2, 12), {"target": 3.675, "boost": 5.0})
+    assert given.new_deviations == ()
 
 
 def test_a_deviation_no_longer_found_is_resolved_not_deleted(

@@ -6,6 +6,7 @@ already randomised, list exhausted, site not activated) is checked to write noth
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from radtrial.errors import (
     SiteNotActivated,
 )
 from radtrial.services.consent import record_withdrawal
+from radtrial.services.course import deliver_fraction, plan_participant_course
 from radtrial.services.optional_fractions import decide_optional_fraction
 from radtrial.services.randomisation import (
     ARM_REASON,
@@ -39,9 +41,18 @@ from radtrial.services.trials import load_protocol
 from radtrial.store.audit import history
 from radtrial.store.database import Database
 from radtrial.trial.randomisation import seed_sha256
+from tests.course_support import SiteClock
 from tests.enrolment import TODAY, enrol, protocol_variant, refused, setup_trials
 
 SEED = 20250106
+FIRST_FRACTION = date(2025, 1, 13)  # a Monday, a week after registration
+
+
+@pytest.fixture
+def clock() -> SiteClock:
+    """The usual test clock (09:00 in Oslo on 6 January 2025, one second per reading) that a
+    test can also set to a day at the site."""
+    return SiteClock()
 
 
 @pytest.fixture
@@ -118,7 +129,34 @@ def test_a_single_arm_trial_has_no_allocation_list(trials: Database) -> None:
         RandomisationError,
         lambda: generate_list(trials, actor="stat2", trial_slug="prosarc2"),
     )
-    assert "not randomised" in error.message
+    assert error.message == (
+        "PROSARC-2 (prosarc2) is a single-arm trial: randomisation does not apply; every "
+        "participant is on arm A (Inoperable soft tissue sarcoma) from registration"
+    )
+    for call in (verify_list, lambda db, **kw: export_list(db, format="csv", **kw)):
+        error = refused(
+            trials,
+            RandomisationError,
+            lambda call=call: call(trials, actor="stat2", trial_slug="prosarc2"),
+        )
+        assert "single-arm trial: randomisation does not apply" in error.message
+
+
+def test_randomising_a_single_arm_participant_says_randomisation_does_not_apply(
+    trials: Database,
+) -> None:
+    """Not "no allocation list yet; the unblinded statistician generates it": no list will
+    ever exist for PROSARC-2, whose participants are on arm A from registration."""
+    registration = enrol(trials, trial="prosarc2")
+    study_id = registration.participant.study_id
+    assert registration.participant.arm_code == "A"
+    error = refused(trials, RandomisationError, lambda: _randomise(trials, study_id))
+    assert error.location == "trial"
+    assert error.message == (
+        f"PROSARC-2 (prosarc2) is a single-arm trial: randomisation does not apply; {study_id} "
+        "is on arm A (Inoperable soft tissue sarcoma) from registration"
+    )
+    assert "allocation list" not in error.message
 
 
 # -- randomising ------------------------------------------------------------------------------
@@ -369,8 +407,21 @@ def _participants_by_arm(db: Database) -> dict[str, str]:
     return found
 
 
-def test_the_second_8_gy_decision_updates_the_arm_a_prescription(listed: Database) -> None:
+def _first_fraction_given(db: Database, clock: SiteClock, study_id: str) -> None:
+    """Plan the arm-A course from Monday 13 January 2025 and give its 8 Gy that day."""
+    plan_participant_course(db, actor="nurse_ous", study_id=study_id, start=FIRST_FRACTION)
+    clock.at(FIRST_FRACTION, 10)
+    deliver_fraction(
+        db, actor="nurse_ous", study_id=study_id, fraction=1, doses={"ptv": 8.0}, machine="LA3"
+    )
+
+
+def test_the_second_8_gy_decision_updates_the_arm_a_prescription(
+    listed: Database, clock: SiteClock
+) -> None:
     arm_a = _participants_by_arm(listed)["A"]
+    _first_fraction_given(listed, clock, arm_a)
+    clock.at(date(2025, 2, 10), 14)  # day 28 after the first fraction: inside days 21-42
     decided = decide_optional_fraction(
         listed,
         actor="inv_ous",
@@ -387,6 +438,12 @@ def test_the_second_8_gy_decision_updates_the_arm_a_prescription(listed: Databas
     )
     assert decision.criterion.startswith("Unsatisfactory symptomatic effect")
     assert decision.decided_by == "inv_ous"
+    assert decided.day_after_first_fraction == 28
+    assert decided.window == (date(2025, 2, 3), date(2025, 2, 24))
+    assert [(f.number, f.planned_date, f.optional_fraction) for f in decided.planned] == [
+        (2, date(2025, 2, 10), "second_8gy")
+    ]
+    assert decided.planned_within_window
     assert [
         (p.fractions, p.total_dose_gy, p.optional_fractions_added) for p in decided.prescription
     ] == [(2, 16.0, 1)]
@@ -409,8 +466,12 @@ def test_the_second_8_gy_decision_updates_the_arm_a_prescription(listed: Databas
     )
 
 
-def test_the_second_fraction_decision_is_refused_where_it_does_not_apply(listed: Database) -> None:
+def test_the_second_fraction_decision_is_refused_where_it_does_not_apply(
+    listed: Database, clock: SiteClock
+) -> None:
     arms = _participants_by_arm(listed)
+    _first_fraction_given(listed, clock, arms["A"])
+    clock.at(date(2025, 2, 10), 14)
     refused(
         listed,
         InvalidInput,
@@ -433,7 +494,11 @@ def test_the_second_fraction_decision_is_refused_where_it_does_not_apply(listed:
         ),
     )
     record_withdrawal(
-        listed, actor="inv_ous", study_id=arms["A"], kind="treatment", withdrawn_on=TODAY
+        listed,
+        actor="inv_ous",
+        study_id=arms["A"],
+        kind="treatment",
+        withdrawn_on=date(2025, 2, 7),
     )
     refused(
         listed,

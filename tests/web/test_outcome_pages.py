@@ -1,10 +1,13 @@
-"""The site follow-up page: visits due and open adverse events with SAE deadlines, in both
-languages, refused for another site."""
+"""The outcome pages: a site's follow-up (visits due, open adverse events with SAE deadlines),
+the participant's outcome forms with validation errors next to their fields, and signing a
+record on its page (name, UTC time, meaning; voided by an edit); another site refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from radtrial.services.outcomes.adverse_events import record_adverse_event
-from tests.api.support import World, client_for, sign_in
+from tests.api.support import PASSWORD, World, client_for, sign_in
 
 
 def test_the_follow_up_page_lists_open_adverse_events_with_their_sae_deadline(
@@ -37,3 +40,162 @@ def test_the_follow_up_page_lists_open_adverse_events_with_their_sae_deadline(
         sign_in(other, world, "inv.hus")
         assert other.get("/sites/OUS/follow-up?trial=pallsoft").status_code == 403
         assert other.get("/sites/OUS/follow-up").status_code == 403
+
+
+OUS = "PALL-OUS-0001"
+
+
+def _signed_in(world: World, username: str) -> Any:
+    client = client_for(world.db)
+    sign_in(client, world, username)
+    return client
+
+
+def _form(client: Any, path: str, **fields: str) -> Any:
+    return client.post(
+        path,
+        data={"csrf_token": client.headers["X-CSRF-Token"], **fields},
+        follow_redirects=False,
+    )
+
+
+def _between(text: str, first: str, error_id: str, after: str) -> bool:
+    """Whether the error ``error_id`` sits after the field ``first`` and before ``after``."""
+    start, error, end = text.index(first), text.index(f'id="{error_id}"'), text.index(after)
+    return start < error < end
+
+
+def test_the_outcome_forms_show_a_validation_error_next_to_its_field(world: World) -> None:
+    with _signed_in(world, "nurse.ous") as nurse:
+        page = nurse.get(f"/participants/{OUS}/outcomes")
+        assert page.status_code == 200, page.text
+        assert 'name="csrf_token"' in page.text
+        wrong = _form(
+            nurse,
+            f"/participants/{OUS}/outcomes/adverse-event",
+            term="Nausea",
+            grade="4",
+            onset_on="2026-03-02",
+            attribution="possible",
+        )
+        assert wrong.status_code == 422
+        assert _between(wrong.text, 'id="ae-grade"', "adverse-event-grade-error", 'id="ae-onset"')
+        assert 'aria-invalid="true" aria-describedby="adverse-event-grade-error"' in wrong.text
+        assert 'value="Nausea"' in wrong.text  # the entry is kept
+        early = _form(
+            nurse,
+            f"/participants/{OUS}/outcomes/adverse-event",
+            term="Diarrhea",
+            grade="2",
+            onset_on="2026-02-01",
+            attribution="possible",
+        )
+        assert _between(
+            early.text, 'id="ae-onset"', "adverse-event-onset_on-error", 'id="ae-resolved"'
+        )
+        no_status = _form(nurse, f"/participants/{OUS}/outcomes/ecog", status="")
+        assert no_status.status_code == 422
+        assert _between(no_status.text, 'id="ecog-status"', "ecog-status-error", 'id="ecog-date"')
+        saved = _form(
+            nurse,
+            f"/participants/{OUS}/outcomes/adverse-event",
+            term="Diarrhea",
+            grade="2",
+            onset_on="2026-03-02",
+            attribution="possible",
+        )
+        assert saved.status_code == 303
+        shown = nurse.get(saved.headers["location"])
+        assert "Diarrhea" in shown.text
+        assert 'role="status"' in shown.text
+        ecog_saved = _form(nurse, f"/participants/{OUS}/outcomes/ecog", status="1")
+        assert ecog_saved.status_code == 303
+        assert "ECOG 1" in nurse.get(f"/participants/{OUS}/outcomes").text
+        norsk = nurse.get(f"/participants/{OUS}/outcomes", headers={"Accept-Language": "nb"})
+        assert "Uønskede hendelser" in norsk.text
+    with _signed_in(world, "inv.sto") as sarcoma:
+        small = _form(
+            sarcoma,
+            "/participants/PROS-STO-0001/outcomes/recist-baseline",
+            assessed_on="2026-03-02",
+            t1_id="T1",
+            t1_organ="lung",
+            t1_mm="4",
+        )
+        assert small.status_code == 422
+        assert _between(
+            small.text,
+            'name="t1_mm"',
+            "recist-baseline-target_lesions[T1]-error",
+            'name="t1_nodal"',
+        )
+        ok = _form(
+            sarcoma,
+            "/participants/PROS-STO-0001/outcomes/recist-baseline",
+            assessed_on="2026-03-02",
+            t1_id="T1",
+            t1_organ="lung",
+            t1_mm="20",
+            n1_id="N1",
+            n1_organ="liver",
+        )
+        assert ok.status_code == 303, ok.text
+        page = sarcoma.get("/participants/PROS-STO-0001/outcomes").text
+        assert "sum of diameters 20.0 mm" in page
+        assert 'name="size_T1"' in page  # the follow-up form offers the target lesions
+        no_label = _form(
+            sarcoma,
+            "/participants/PROS-STO-0001/outcomes/storage",
+            label="NO-SUCH",
+            freezer="F",
+            rack="R",
+            box="B",
+            position="A1",
+        )
+        assert no_label.status_code == 422
+        assert _between(no_label.text, 'id="st-label"', "storage-label-error", 'id="st-freezer"')
+    with _signed_in(world, "inv.hus") as other:
+        assert other.get(f"/participants/{OUS}/outcomes").status_code == 403
+        refused = _form(other, f"/participants/{OUS}/outcomes/ecog", status="1")
+        assert refused.status_code == 403
+
+
+def test_an_investigator_signs_on_the_record_page_and_an_edit_voids_it(world: World) -> None:
+    with _signed_in(world, "inv.ous") as inv:
+        event = inv.post(
+            f"/api/v1/participants/{OUS}/adverse-events",
+            json={
+                "term": "Diarrhea",
+                "grade": 2,
+                "onset_on": "2026-03-02",
+                "attribution": "possible",
+            },
+        ).json()
+        path = f"/participants/{OUS}/adverse-events/{event['id']}"
+        page = inv.get(path)
+        assert page.status_code == 200
+        assert "Not signed." in page.text
+        wrong = _form(inv, f"{path}/sign", password="guess", meaning="I confirm")
+        assert wrong.status_code == 401
+        assert _between(wrong.text, 'id="sign-password"', "sign-password-error", "Sign</button>")
+        done = _form(
+            inv, f"{path}/sign", password=PASSWORD, meaning="I confirm this record is accurate"
+        )
+        assert done.status_code == 303
+        signed = inv.get(done.headers["location"]).text
+        assert "Inv Ous Person" in signed
+        assert "I confirm this record is accurate" in signed
+        assert "2026-03-02 " in signed
+        assert " UTC" in signed
+        assert "signature-valid" in signed
+        etag = inv.get(f"/api/v1{path}").headers["ETag"]
+        edited = inv.patch(
+            f"/api/v1{path}", json={"reason": "regraded", "grade": 3}, headers={"If-Match": etag}
+        )
+        assert edited.status_code == 200
+        voided = inv.get(path).text
+        assert "signature-voided" in voided
+        assert "record edited: regraded" in voided
+    with _signed_in(world, "inv.hus") as other:
+        assert other.get(path).status_code == 403
+        assert _form(other, f"{path}/sign", password=PASSWORD).status_code == 403

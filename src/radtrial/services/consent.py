@@ -9,7 +9,9 @@ again, to a new document version after an amendment; the latest consent counts.
 A withdrawal is recorded against a registered participant: from treatment, from follow-up, or of
 consent to data and samples (the kinds the protocol allows), once per kind, with the date and an
 optional note (a participant need not give reasons). :func:`collection_status` applies the pure
-rule :func:`radtrial.trial.consent.may_collect` to the participant's records.
+rule :func:`radtrial.trial.consent.may_collect` to the participant's records, with what each
+withdrawal kind stops as the participant's protocol version states it
+(``consent.withdrawal_stops``).
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ def _status(uow: ResearchUnitOfWork, participant: ParticipantRecord) -> Collecti
             consents = dict(consent.optional)
     protocol, _ = protocol_version(uow, participant.trial_slug, participant.protocol_version_id)
     samples = protocol.biobank.sample_types if protocol.biobank is not None else ()
+    stops = protocol.consent.withdrawal_stops
     decisions: dict[str, CollectionDecision] = {}
     for what in Collectable:
         if what in (Collectable.NEW_SAMPLES, Collectable.STORED_SAMPLES_USE) and samples:
@@ -186,11 +189,14 @@ def _status(uow: ResearchUnitOfWork, participant: ParticipantRecord) -> Collecti
                 decisions[f"{what.value}.{sample.code}"] = may_collect(
                     what,
                     typed,
+                    stops=stops,
                     optional_consents=consents,
                     requires_consent=sample.requires_consent,
                 )
         else:
-            decisions[what.value] = may_collect(what, typed, optional_consents=consents)
+            decisions[what.value] = may_collect(
+                what, typed, stops=stops, optional_consents=consents
+            )
     effective = tuple(k for k in WITHDRAWAL_ORDER if k in effective_withdrawals(typed))
     return CollectionStatus(participant, withdrawals, effective, consents, decisions)
 

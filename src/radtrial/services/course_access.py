@@ -4,7 +4,8 @@ The course services (:mod:`radtrial.services.course`) check who may act on a par
 course (the participant's or the treating site, by the one site-isolation policy) and audit
 every write. These wrappers add what a request from a browser or API client needs on top
 (RELIABILITY.md row 16): every allowed read of a course and every refusal is written to the
-access log, with the participant's trial and site.
+access log, with the participant's trial and site. The course's record types are re-exported
+for the API's annotations.
 """
 
 from __future__ import annotations
@@ -15,9 +16,23 @@ from typing import TypeVar
 from radtrial.errors import PermissionDenied
 from radtrial.services.course import CourseView, show_course
 from radtrial.services.policy import Action, Database, log_access
-from radtrial.store.records import UserRecord
+from radtrial.store.records import (
+    DeviationRecord,
+    FractionRecord,
+    MissedFractionRecord,
+    PlanQaEvaluationRecord,
+    UserRecord,
+)
 
-__all__ = ["course_write", "logged_read", "read_course"]
+__all__ = [
+    "DeviationRecord",
+    "FractionRecord",
+    "MissedFractionRecord",
+    "PlanQaEvaluationRecord",
+    "course_write",
+    "logged_read",
+    "read_course",
+]
 
 T = TypeVar("T")
 

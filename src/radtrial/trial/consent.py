@@ -13,13 +13,16 @@ A participant may withdraw in three steps (the protocol's ``consent.withdrawal_k
   Norwegian Health Research Act §16), which the sponsor decides case by case.
 
 Each step includes the ones before it: withdrawing from follow-up ends trial treatment too, and
-withdrawing consent to data and samples ends both. The split follows CONSORT 2010's
-"discontinued intervention" versus "lost to follow-up" and SPIRIT 2013 item 18b (outcome data
-still collected from participants who discontinue the intervention); which data continue after
-each step is an assumption a trial's protocol may narrow.
+withdrawing consent to data and samples ends both. Which kind of collection each step stops is
+the protocol's (``consent.withdrawal_stops``,
+:class:`~radtrial.protocol.biobank.WithdrawalStops`), not this module's: the bundled files
+state the split above as a labelled assumption, following CONSORT 2010's "discontinued
+intervention" versus "lost to follow-up" and SPIRIT 2013 item 18b (outcome data still collected
+from participants who discontinue the intervention), and a trial's protocol may narrow it.
 
 Samples additionally need the optional consent their sample type names (for example PROSARC-2's
-``biobank`` consent). Pure: the caller passes the recorded withdrawals and optional consents.
+``biobank`` consent). Pure: the caller passes the recorded withdrawals, the optional consents and
+the protocol's ``withdrawal_stops``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from radtrial.protocol.biobank import Withdrawal
+from radtrial.protocol.biobank import Withdrawal, WithdrawalStops
 
 __all__ = [
     "WITHDRAWAL_ORDER",
@@ -43,7 +46,8 @@ WITHDRAWAL_ORDER: tuple[Withdrawal, ...] = ("treatment", "follow_up", "data_and_
 
 
 class Collectable(StrEnum):
-    """Kinds of trial activity and data whose collection a withdrawal affects."""
+    """Kinds of trial activity and data whose collection a withdrawal affects (the values of
+    :data:`radtrial.protocol.biobank.Collection`, which protocol files use)."""
 
     TREATMENT = "treatment"
     VISIT_ASSESSMENTS = "visit_assessments"
@@ -53,17 +57,6 @@ class Collectable(StrEnum):
     NEW_SAMPLES = "new_samples"
     STORED_SAMPLES_USE = "stored_samples_use"
 
-
-#: The least far-reaching withdrawal that stops each kind (None: none stops it).
-_STOPPED_BY: Mapping[Collectable, Withdrawal] = {
-    Collectable.TREATMENT: "treatment",
-    Collectable.VISIT_ASSESSMENTS: "follow_up",
-    Collectable.PATIENT_REPORTED_OUTCOMES: "follow_up",
-    Collectable.ADVERSE_EVENTS: "follow_up",
-    Collectable.NEW_SAMPLES: "follow_up",
-    Collectable.SURVIVAL_STATUS: "data_and_samples",
-    Collectable.STORED_SAMPLES_USE: "data_and_samples",
-}
 
 _SAMPLES = frozenset({Collectable.NEW_SAMPLES, Collectable.STORED_SAMPLES_USE})
 
@@ -92,18 +85,20 @@ def may_collect(
     what: Collectable,
     withdrawn: Iterable[Withdrawal] = (),
     *,
+    stops: WithdrawalStops,
     optional_consents: Mapping[str, bool] | None = None,
     requires_consent: str | None = None,
 ) -> CollectionDecision:
     """Whether ``what`` may still be collected (or, for stored samples, used).
 
-    ``withdrawn`` lists the participant's recorded withdrawals; ``optional_consents`` maps each
-    optional-consent code to whether it was given; ``requires_consent`` names the optional
+    ``withdrawn`` lists the participant's recorded withdrawals; ``stops`` is the protocol's
+    ``consent.withdrawal_stops`` (what each withdrawal kind stops); ``optional_consents`` maps
+    each optional-consent code to whether it was given; ``requires_consent`` names the optional
     consent a sample type needs (``SampleType.requires_consent``).
     """
     recorded = list(withdrawn)
     effective = effective_withdrawals(recorded)
-    stopper = _STOPPED_BY[what]
+    stopper = stops.stopped_by(what.value)
     if stopper in effective:
         deepest = max(recorded, key=WITHDRAWAL_ORDER.index)
         return CollectionDecision(False, f"{what.value}: participant {_WORDS[deepest]}")

@@ -91,28 +91,22 @@ async def plan_qa_submit(
     address: ClientAddress,
 ) -> Response:
     form = await request.form(max_files=3, max_fields=10)
-    token = form.get("csrf_token")
-    check_form_token(principal, token if isinstance(token, str) else "")
-    uploads: dict[str, UploadFile | None] = {}
-    for field in PLAN_FILES:
-        value = form.get(field)
-        uploads[field] = value if isinstance(value, UploadFile) and value.filename else None
-    mode_text = form.get("mode")
-    mode: Literal["tps", "accurate"] = "tps" if mode_text == "tps" else "accurate"
     try:
-        record = await run_in_threadpool(
-            check_uploaded_plan,
-            db,
-            principal,
-            study_id,
-            uploads,
-            mode=mode,
-            address=address,
-        )
-    except RadtrialError as error:
-        return await run_in_threadpool(
-            _list_page, request, db, principal, study_id, address, error=error
-        )
+        token = form.get("csrf_token")
+        check_form_token(principal, token if isinstance(token, str) else "")
+        uploads: dict[str, UploadFile | None] = {}
+        for field in PLAN_FILES:
+            value = form.get(field)
+            uploads[field] = value if isinstance(value, UploadFile) and value.filename else None
+        mode: Literal["tps", "accurate"] = "tps" if form.get("mode") == "tps" else "accurate"
+        try:
+            record = await run_in_threadpool(
+                check_uploaded_plan, db, principal, study_id, uploads, mode=mode, address=address
+            )
+        except RadtrialError as error:
+            return await run_in_threadpool(
+                _list_page, request, db, principal, study_id, address, error=error
+            )
     finally:
         await form.close()
     return RedirectResponse(f"/participants/{quote(study_id)}/plan-qa/{record.id}", status_code=303)

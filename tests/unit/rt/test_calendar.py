@@ -18,6 +18,7 @@ from radtrial.rt.calendar import (
     TreatmentCalendar,
     calendar_week,
     norwegian_public_holidays,
+    optional_fraction_day,
     plan_course,
     reschedule,
 )
@@ -323,3 +324,38 @@ def test_rescheduling_keeps_the_fraction_count_and_the_calendar_rules(
         assert added > missed
         assert added >= today
         _assert_valid(plan, prescription, calendar)
+
+
+# -- the optional fraction (PALLSOFT arm A's second 8 Gy) ---------------------------------------
+
+
+def test_the_second_8_gy_is_planned_on_the_first_open_day_of_its_window(pallsoft: Protocol) -> None:
+    arm = pallsoft.arm("A")
+    second = arm.prescription.optional_fractions[0]
+    _, calendar = calendar_of(pallsoft)
+    first = date(2025, 1, 13)  # Monday; the window is days 21-42: 3 to 24 February
+    decided = {
+        date(2025, 2, 3): date(2025, 2, 3),  # day 21, a Monday: the same day
+        date(2025, 1, 31): date(2025, 2, 3),  # early decision: not before the window opens
+        date(2025, 2, 8): date(2025, 2, 10),  # Saturday: the next Monday
+    }
+    for today, planned in decided.items():
+        assert (
+            optional_fraction_day(
+                second, first, arm.prescription, calendar, today=today, planned_days=[first]
+            )
+            == planned
+        )
+
+
+def test_a_window_that_ends_on_easter_plans_the_fraction_after_it(pallsoft: Protocol) -> None:
+    """First fraction Thursday 6 March 2025: day 42 is Maundy Thursday (17 April), a public
+    holiday, followed by Good Friday and Easter Monday; decided on day 42 the fraction can only
+    be planned after the window, on Tuesday 22 April."""
+    arm = pallsoft.arm("A")
+    second = arm.prescription.optional_fractions[0]
+    first = date(2025, 3, 6)
+    _, calendar = calendar_of(pallsoft)
+    day = optional_fraction_day(second, first, arm.prescription, calendar, today=date(2025, 4, 17))
+    assert day == date(2025, 4, 22)
+    assert (day - first).days > second.latest_day_after_first_fraction

@@ -18,6 +18,7 @@ from radtrial.rt.ledger import (
     MissedFraction,
     OptionalFractionDecision,
     rbe_model_name,
+    site_instant,
 )
 
 from .conftest import OSLO, at, make_fraction
@@ -230,3 +231,39 @@ def test_a_missed_fraction_needs_a_reason() -> None:
     with pytest.raises(InvalidInput) as caught:
         MissedFraction(1, date(2027, 6, 7), " ", at(date(2027, 6, 7)))
     assert caught.value.location == "reason"
+
+
+# -- wall-clock times at the site --------------------------------------------------------------
+
+
+def test_a_site_time_without_an_offset_is_read_in_the_sites_zone() -> None:
+    winter = site_instant(datetime(2026, 1, 12, 9, 30), OSLO)
+    summer = site_instant(datetime(2026, 7, 13, 9, 30), OSLO)
+    assert winter == datetime(2026, 1, 12, 8, 30, tzinfo=UTC)  # CET, UTC+1
+    assert summer == datetime(2026, 7, 13, 7, 30, tzinfo=UTC)  # CEST, UTC+2
+    given = datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert site_instant(given, OSLO) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_a_time_the_clocks_skip_is_refused() -> None:
+    # 29 March 2026: Oslo goes from 02:00 CET straight to 03:00 CEST.
+    with pytest.raises(InvalidInput) as caught:
+        site_instant(datetime(2026, 3, 29, 2, 30), OSLO, "at")
+    assert caught.value.location == "at"
+    assert "2026-03-29T02:30 does not exist in Europe/Oslo" in caught.value.message
+    assert site_instant(datetime(2026, 3, 29, 3, 0), OSLO) == datetime(
+        2026, 3, 29, 1, 0, tzinfo=UTC
+    )
+
+
+def test_a_time_the_clocks_repeat_is_refused_without_an_offset() -> None:
+    # 25 October 2026: Oslo goes back from 03:00 CEST to 02:00 CET; 02:30 happens twice.
+    with pytest.raises(InvalidInput) as caught:
+        site_instant(datetime(2026, 10, 25, 2, 30), OSLO)
+    assert caught.value.location == "delivered_at"
+    assert "happens twice in Europe/Oslo" in caught.value.message
+    assert "2026-10-25T02:30+02:00 or 2026-10-25T02:30+01:00" in caught.value.message
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=timezone(timedelta(hours=2)))
+    second = datetime(2026, 10, 25, 2, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert site_instant(first, OSLO) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert site_instant(second, OSLO) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)

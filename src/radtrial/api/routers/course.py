@@ -31,8 +31,13 @@ from radtrial.services.course import (
     miss_fraction,
     plan_participant_course,
 )
-from radtrial.services.course_access import course_write, read_course
-from radtrial.store.records import DeviationRecord, FractionRecord, MissedFractionRecord
+from radtrial.services.course_access import (
+    DeviationRecord,
+    FractionRecord,
+    MissedFractionRecord,
+    course_write,
+    read_course,
+)
 
 __all__ = ["course_out", "router"]
 
@@ -42,9 +47,9 @@ StudyId = Annotated[str, Path(pattern=STUDY_ID_PATTERN, description="Study id, P
 FractionNumber = Annotated[int, Path(ge=1, le=1000, description="Fraction number, from 1")]
 DeviationId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Deviation id")]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NONBLANK_PATTERN)]
-DoseLevel = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
 DosePerFraction = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-DoseMap = Annotated[dict[DoseLevel, DosePerFraction], Field(max_length=20)]
+#: Dose level -> dose; the service refuses a level the prescription does not have.
+DoseMap = Annotated[dict[str, DosePerFraction], Field(max_length=20)]
 
 # -- bodies -----------------------------------------------------------------------------------
 

@@ -132,12 +132,14 @@ class NewBaseline(Body):
     visit: VisitId | None = None
 
 
+class LesionSize(Body):
+    lesion_id: Annotated[str, Field(min_length=1, max_length=32, pattern=NONBLANK_PATTERN)]
+    size_mm: Millimetres | None = Field(description="null: not evaluable")
+
+
 class NewFollowUp(Body):
     assessed_on: date
-    sizes: dict[
-        Annotated[str, Field(min_length=1, max_length=32, pattern=NONBLANK_PATTERN)],
-        Millimetres | None,
-    ] = Field(max_length=20, description="Target lesion id -> size in mm (null: not evaluable)")
+    sizes: list[LesionSize] = Field(max_length=20, description="Each target lesion's size")
     non_target: Literal["cr", "non_cr_non_pd", "pd", "not_evaluated"] | None = None
     new_lesions: bool = False
     visit: VisitId | None = None
@@ -466,7 +468,7 @@ def add_follow_up(
         actor=principal.username,
         study_id=study_id,
         assessed_on=body.assessed_on,
-        sizes=body.sizes,
+        sizes={s.lesion_id: s.size_mm for s in body.sizes},
         non_target=body.non_target,
         new_lesions=body.new_lesions,
         visit_id=body.visit,

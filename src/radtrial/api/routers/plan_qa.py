@@ -24,7 +24,7 @@ from radtrial.api.deps import ApiPrincipal, ClientAddress, DatabaseDep
 from radtrial.api.schemas_enrolment import STUDY_ID_PATTERN
 from radtrial.errors import InvalidInput, NotFound
 from radtrial.services.auth import Principal
-from radtrial.services.course_access import course_write, logged_read
+from radtrial.services.course_access import PlanQaEvaluationRecord, course_write, logged_read
 from radtrial.services.plan_qa import (
     PlanFiles,
     check_participant_plan,
@@ -33,7 +33,6 @@ from radtrial.services.plan_qa import (
     plan_qa_report,
 )
 from radtrial.services.policy import Database
-from radtrial.store.records import PlanQaEvaluationRecord
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -135,8 +134,8 @@ def evaluation_out(e: PlanQaEvaluationRecord) -> EvaluationOut:
 @contextmanager
 def saved_plan_files(uploads: Mapping[str, Upload | None]) -> Iterator[PlanFiles]:
     """The uploaded files in a private temporary folder (removed afterwards), each checked to be
-    present, non-empty and at most :data:`MAX_FILE_BYTES`; :class:`InvalidInput` names the
-    field otherwise. The file names on disk are fixed, never the client's."""
+    present and at most :data:`MAX_FILE_BYTES` (:class:`InvalidInput` names the field; the
+    DICOM reader refuses what is not DICOM). The names on disk are fixed, never the client's."""
     with tempfile.TemporaryDirectory(prefix="radtrial-plan-qa-") as folder:
         paths: dict[str, FilePath] = {}
         for field in PLAN_FILES:
@@ -155,8 +154,6 @@ def saved_plan_files(uploads: Mapping[str, Upload | None]) -> Iterator[PlanFiles
                             location=field,
                         )
                     out.write(block)
-            if size == 0:
-                raise InvalidInput(f"the {field} file is empty", location=field)
             paths[field] = path
         yield PlanFiles.of(paths["rtplan"], paths["rtstruct"], paths["rtdose"])
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from radtrial.errors import InvalidInput, NotFound, PermissionDenied
 from radtrial.protocol import Protocol
-from radtrial.protocol.biobank import Withdrawal
+from radtrial.protocol.biobank import Withdrawal, WithdrawalStops
 from radtrial.protocol.schedule import Anchor, Assessment, AssessmentKind, Visit
 from radtrial.services.access import ENROLMENT_ROLES, acting_user, require_site_role
 from radtrial.services.policy import ACTION_ROLES, Action, decide, require
@@ -260,10 +260,12 @@ def require_collectable(
     day: date,
     field: str,
     *,
+    stops: WithdrawalStops,
     requires_consent: str | None = None,
 ) -> None:
     """Refuse data of kind ``what`` on ``day`` when a withdrawal recorded on or before that day
-    (or a missing optional consent) forbids it."""
+    (or a missing optional consent) forbids it; ``stops`` is the protocol's
+    ``consent.withdrawal_stops``."""
     withdrawn: list[Withdrawal] = [
         kind
         for kind in WITHDRAWAL_ORDER
@@ -272,6 +274,7 @@ def require_collectable(
     decision = may_collect(
         what,
         withdrawn,
+        stops=stops,
         optional_consents=facts.optional_consents,
         requires_consent=requires_consent,
     )

@@ -192,7 +192,13 @@ def record_adverse_event(
                 location="resolved_on",
                 detail={"reason": "in_future"},
             )
-        require_collectable(entry.facts, Collectable.ADVERSE_EVENTS, onset_on, "onset_on")
+        require_collectable(
+            entry.facts,
+            Collectable.ADVERSE_EVENTS,
+            onset_on,
+            "onset_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         visit = None if visit_id is None else require_visit(protocol, visit_id)
         if visit is not None:
             require_assessment(protocol, "toxicity", visit=visit)
@@ -443,7 +449,13 @@ def record_toxicity_assessment(
                     detail={"reason": "unknown_category", "allowed": list(categories)},
                 )
         entry.check_day(assessed_on, "assessed_on")
-        require_collectable(entry.facts, Collectable.ADVERSE_EVENTS, assessed_on, "assessed_on")
+        require_collectable(
+            entry.facts,
+            Collectable.ADVERSE_EVENTS,
+            assessed_on,
+            "assessed_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         by = _assessed_by(assessed_by, actor)
         events = {e.id: e for e in uow.outcomes.adverse_events(entry.participant)}
         done = {

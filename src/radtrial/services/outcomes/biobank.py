@@ -180,6 +180,7 @@ def collect_sample(
             Collectable.NEW_SAMPLES,
             local_date(at),
             "collected_at",
+            stops=entry.protocol.consent.withdrawal_stops,
             requires_consent=kind.requires_consent,
         )
         processed = None if processed_at is None else utc_instant(processed_at, "processed_at")
@@ -251,6 +252,7 @@ def _usable(
         Collectable.STORED_SAMPLES_USE,
         local_date(day),
         "label",
+        stops=protocol.consent.withdrawal_stops,
         requires_consent=_sample_type(protocol, sample.sample_type).requires_consent,
     )
 
@@ -464,6 +466,7 @@ def flag_for_destruction(
             decision = may_collect(
                 Collectable.STORED_SAMPLES_USE,
                 withdrawn,
+                stops=entry.protocol.consent.withdrawal_stops,
                 optional_consents=entry.facts.optional_consents,
                 requires_consent=kind.requires_consent,
             )

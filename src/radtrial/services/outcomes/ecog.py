@@ -47,7 +47,13 @@ def record_ecog(
     def work(uow: ResearchUnitOfWork) -> EcogRecord:
         entry = open_entry(uow, actor, study_id, "record performance status")
         day = entry.check_day(assessed_on or entry.today, "assessed_on")
-        require_collectable(entry.facts, Collectable.VISIT_ASSESSMENTS, day, "assessed_on")
+        require_collectable(
+            entry.facts,
+            Collectable.VISIT_ASSESSMENTS,
+            day,
+            "assessed_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         visit = (
             infer_visit(uow, entry, "performance_status", day)
             if visit_id is None

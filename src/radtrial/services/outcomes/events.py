@@ -97,7 +97,13 @@ def record_progression(
         entry = open_entry(uow, actor, study_id, "record clinical events")
         _once(uow, entry, which)
         entry.check_day(event_on, "event_on")
-        require_collectable(entry.facts, Collectable.VISIT_ASSESSMENTS, event_on, "event_on")
+        require_collectable(
+            entry.facts,
+            Collectable.VISIT_ASSESSMENTS,
+            event_on,
+            "event_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         return uow.outcomes.add_event(
             entry.participant,
             entry.version,
@@ -135,7 +141,13 @@ def record_death(
         entry = open_entry(uow, actor, study_id, "record a death")
         _once(uow, entry, "death")
         entry.check_day(died_on, "died_on")
-        require_collectable(entry.facts, Collectable.SURVIVAL_STATUS, died_on, "died_on")
+        require_collectable(
+            entry.facts,
+            Collectable.SURVIVAL_STATUS,
+            died_on,
+            "died_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         last = uow.outcomes.last_contact(entry.participant)
         if last is not None and died_on < last:
             raise InvalidInput(
@@ -204,7 +216,11 @@ def record_alive(
         entry = open_entry(uow, actor, study_id, "record vital status")
         entry.check_day(known_alive_on, "known_alive_on")
         require_collectable(
-            entry.facts, Collectable.SURVIVAL_STATUS, known_alive_on, "known_alive_on"
+            entry.facts,
+            Collectable.SURVIVAL_STATUS,
+            known_alive_on,
+            "known_alive_on",
+            stops=entry.protocol.consent.withdrawal_stops,
         )
         visit = (
             infer_visit(uow, entry, "survival", known_alive_on)

@@ -173,7 +173,11 @@ def add_symptom_rating(
     visit = require_visit(protocol, visit_id)
     at = entry.check_instant(answered_at or entry.now, "answered_at")
     require_collectable(
-        entry.facts, Collectable.PATIENT_REPORTED_OUTCOMES, local_date(at), "answered_at"
+        entry.facts,
+        Collectable.PATIENT_REPORTED_OUTCOMES,
+        local_date(at),
+        "answered_at",
+        stops=entry.protocol.consent.withdrawal_stops,
     )
     if nrs is None and global_impression is None:
         raise InvalidInput(
@@ -381,7 +385,11 @@ def add_questionnaire(
     instrument = _instrument(assessment)
     at = entry.check_instant(answered_at or entry.now, "answered_at")
     require_collectable(
-        entry.facts, Collectable.PATIENT_REPORTED_OUTCOMES, local_date(at), "answered_at"
+        entry.facts,
+        Collectable.PATIENT_REPORTED_OUTCOMES,
+        local_date(at),
+        "answered_at",
+        stops=entry.protocol.consent.withdrawal_stops,
     )
     highest = _HIGHEST[instrument]
     answered = read_items(responses, instrument=assessment.name, highest=highest)

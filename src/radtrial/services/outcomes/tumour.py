@@ -176,7 +176,13 @@ def record_baseline(
         rules = assessment.recist or RecistRules()
         baseline = Baseline(assessed_on, tuple(targets), tuple(non_targets), rules)
         entry.check_day(assessed_on, "assessed_on")
-        require_collectable(entry.facts, Collectable.VISIT_ASSESSMENTS, assessed_on, "assessed_on")
+        require_collectable(
+            entry.facts,
+            Collectable.VISIT_ASSESSMENTS,
+            assessed_on,
+            "assessed_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         if uow.tumours.baseline(entry.participant) is not None:
             raise Conflict(f"{study_id} already has a RECIST baseline", location="baseline")
         return uow.tumours.add_baseline(
@@ -254,7 +260,13 @@ def record_follow_up(
         if visit is not None:
             require_assessment(entry.protocol, "tumour_response", visit=visit)
         entry.check_day(assessed_on, "assessed_on")
-        require_collectable(entry.facts, Collectable.VISIT_ASSESSMENTS, assessed_on, "assessed_on")
+        require_collectable(
+            entry.facts,
+            Collectable.VISIT_ASSESSMENTS,
+            assessed_on,
+            "assessed_on",
+            stops=entry.protocol.consent.withdrawal_stops,
+        )
         previous = uow.tumours.follow_ups(entry.participant)
         if previous and assessed_on <= previous[-1].assessed_on:
             raise InvalidInput(
