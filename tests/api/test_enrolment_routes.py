@@ -4,15 +4,20 @@ log and the allocation list; error shapes, site refusals and idempotent retries.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from radtrial.services.course import deliver_fraction, plan_participant_course
 from radtrial.services.policy import access_log
 from tests.api.enrolment_support import INVESTIGATOR, NURSE, PATIENT, SITE, add_site_staff
 from tests.api.support import World, client_for, error_of, sign_in
 from tests.enrolment import PALLSOFT_CONFIRM
+
+#: The worlds' clock starts on Monday 2 March 2026.
+TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)
@@ -257,6 +262,25 @@ def test_withdrawal_and_optional_fraction_decision(world: World) -> None:
         assert early.status_code == 422
         assert error_of(early)["location"] == "study_id"
         arm = inv.post(f"/api/v1/participants/{study_id}/randomisation").json()["arm"]
+        too_soon = inv.post(
+            f"/api/v1/participants/{study_id}/optional-fraction-decision",
+            json={"criterion_met": True, "give": True},
+        )
+        assert too_soon.status_code == 422
+        assert error_of(too_soon)["location"] == ("decided_at" if arm == "A" else "arm")
+    if arm == "A":
+        # The decision evaluates the first fraction: give it today, decide four weeks later.
+        plan_participant_course(world.db, actor=INVESTIGATOR, study_id=study_id, start=TODAY)
+        deliver_fraction(
+            world.db,
+            actor=INVESTIGATOR,
+            study_id=study_id,
+            fraction=1,
+            doses={"ptv": 8.0},
+            machine="LA1",
+        )
+        world.clock.advance(days=28)
+    with _client(world, INVESTIGATOR) as inv:
         decision = inv.post(
             f"/api/v1/participants/{study_id}/optional-fraction-decision",
             json={"criterion_met": True, "give": True},

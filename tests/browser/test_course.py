@@ -4,6 +4,7 @@ and the gap-compensation options shown. Screenshots are kept as artefacts."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from radtrial.services.course import show_course
@@ -62,3 +63,32 @@ def test_a_nurse_logs_delivered_and_missed_fractions(browser: Any, live: LiveSer
     assert [f.machine for f in view.fractions if f.status == "delivered"] == ["PT-G1", "PT-G1"]
     target = next(level for level in view.levels if level.dose_level == "target")
     assert target.dose_gy == 7.0
+
+
+def test_a_physicist_uploads_a_plan_and_sees_the_verdicts_and_the_dvh(
+    browser: Any, live: LiveServer, tmp_path: Path
+) -> None:
+    from tests.dicom import plans
+
+    study_id = prosarc2_participant(live.world, planned=False)  # no course needed
+    files = plans.plan_files(tmp_path / "plan")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        page = context.new_page()
+        sign_in(page, live, "phys.ous", then=f"/participants/{study_id}/plan-qa")
+        page.get_by_label("RT Plan (DICOM)").set_input_files(str(files["rp"]))
+        page.get_by_label("RT Structure Set (DICOM)").set_input_files(str(files["rs"]))
+        page.get_by_label("RT Dose (DICOM)").set_input_files(str(files["rd"]))
+        page.get_by_label("DVH computation").select_option("tps")
+        page.get_by_role("button", name="Check the plan").click()
+        page.wait_for_url(f"**/participants/{study_id}/plan-qa/*")
+        assert page.get_by_role("heading", name="Dose constraints").is_visible()
+        assert page.locator("tr.verdict-pass").count() >= 1
+        plot = page.get_by_alt_text(
+            "Cumulative dose-volume histograms of the constrained structures"
+        )
+        plot.scroll_into_view_if_needed()
+        assert plot.evaluate("image => image.complete && image.naturalWidth") > 0
+        screenshot(page, "plan-qa-1-result")
+    finally:
+        context.close()

@@ -114,6 +114,9 @@ def test_a_prosarc2_course_is_planned_delivered_with_a_miss_compensated_and_revi
     assert "1 added_fractions" in out
     assert "within protocol" in out
     assert "boost: 5.33 Gy(RBE) per fraction exceeds the limit of 5 Gy(RBE)" in out
+    assert "3 higher_dose_within_limits" in out
+    assert "boost 5.000 Gy(RBE) (held at the 5 Gy(RBE) limit)" in out
+    assert "tumour BED short of the plan by 11.25 Gy (EQD2 7.50 Gy)" in out  # one 5 Gy(RBE)
 
     out = ok(
         "compensate",
@@ -188,6 +191,9 @@ def test_pallsoft_arm_b_with_a_miss_and_arm_a_with_a_second_8_gy_from_the_cli(
     cli_db: Database, clock: SiteClock
 ) -> None:
     arm_b = pallsoft_participant(cli_db, "B")
+    # Registered now (6 January), before any course starts.
+    undecided = pallsoft_participant(cli_db, "A")
+    decided = pallsoft_participant(cli_db, "A")
     ok("plan-course", arm_b, "--start", "2025-01-13", "--actor", "nurse_ous")
     deliver(clock, arm_b, 1, date(2025, 1, 13), "5")
     clock.at(date(2025, 1, 14), 16)
@@ -205,8 +211,6 @@ def test_pallsoft_arm_b_with_a_miss_and_arm_a_with_a_second_8_gy_from_the_cli(
         ("fraction_missed", "minor")
     ]
 
-    undecided = pallsoft_participant(cli_db, "A")
-    decided = pallsoft_participant(cli_db, "A")
     for study_id in (undecided, decided):
         ok("plan-course", study_id, "--start", "2025-01-13", "--actor", "nurse_ous")
         deliver(clock, study_id, 1, date(2025, 1, 13), "8")
@@ -267,3 +271,62 @@ def test_site_closures_from_the_cli_and_errors_located_at_the_option(
     assert code == EXIT_ERROR
     error = json.loads(stdout)["error"]
     assert (error["code"], error["location"]) == ("invalid_input", "fraction")
+
+
+def test_plan_course_warns_when_the_planned_overall_time_exceeds_the_limit(
+    cli_db: Database,
+) -> None:
+    """PROSARC-2 from 7 December 2026 runs over Christmas: 30 days against 28."""
+    first = prosarc2_participant(cli_db)
+    out = ok("plan-course", first, "--start", "2026-12-07", "--actor", "nurse_ous")
+    assert "2026-12-07 to 2027-01-05, overall time 30 days" in out
+    assert "warning the planned overall time, 30 days, exceeds the protocol's 28 days by 2" in out
+    assert "no treatment 2026-12-24: annual closure day" in out
+    second = prosarc2_participant(cli_db)
+    planned = as_json("plan-course", second, "--start", "2026-12-07", "--actor", "nurse_ous")
+    assert (planned["overall_time_days"], planned["max_overall_time_days"]) == (30, 28)
+    (warning,) = planned["warnings"]
+    assert "a minor deviation" in warning
+    fits = as_json(
+        "plan-course", prosarc2_participant(cli_db), "--start", "2027-01-04", "--actor",
+        "nurse_ous",
+    )  # fmt: skip
+    assert fits["warnings"] == []
+    code, stdout, _ = invoke(
+        "plan-course", prosarc2_participant(cli_db), "--start", "2025-01-03", "--actor",
+        "nurse_ous", "--json",
+    )  # fmt: skip
+    assert code == EXIT_ERROR
+    error = json.loads(stdout)["error"]
+    assert error["location"] == "start"
+    assert "before PRS2-OUS-0004 was registered on 2025-01-06" in error["message"]
+
+
+def test_deliver_at_reads_site_time_and_refuses_a_time_daylight_saving_skips_or_repeats(
+    cli_db: Database, clock: SiteClock
+) -> None:
+    study_id = prosarc2_participant(cli_db)
+    ok("plan-course", study_id, "--start", "2026-10-19", "--actor", "nurse_ous")
+    clock.at(date(2026, 11, 2), 12)
+    give = ("deliver", study_id, "--fraction", "1", "--dose-gy", "target=3.5", "--dose-gy",
+            "boost=5.0", "--machine", "PT-G1", "--actor", "nurse_ous")  # fmt: skip
+    for at, message in (
+        ("2026-03-29T02:30", "2026-03-29T02:30 does not exist in Europe/Oslo"),
+        ("2026-10-25T02:30", "2026-10-25T02:30 happens twice in Europe/Oslo"),
+    ):
+        code, stdout, _ = invoke(*give, "--at", at, "--json")
+        assert code == EXIT_ERROR
+        error = json.loads(stdout)["error"]
+        assert (error["code"], error["location"]) == ("invalid_input", "delivered_at")
+        assert message in error["message"]
+    code, _, stderr = invoke(*give, "--at", "2026-10-16T09:00")
+    assert code == EXIT_ERROR
+    assert "before PRS2-OUS-0001's course began" in stderr
+    # With the offset the repeated hour is unambiguous: 02:30 CET is 01:30 UTC.
+    result = as_json(*give, "--at", "2026-10-25T02:30+01:00")
+    assert result["fraction"]["delivered_at"].startswith("2026-10-25T01:30:00")
+    out = ok(
+        "deliver", study_id, "--fraction", "2", "--dose-gy", "target=3.5", "--dose-gy",
+        "boost=5.0", "--at", "2026-10-27T09:15", "--actor", "nurse_ous",
+    )  # fmt: skip
+    assert "delivered 2026-10-27 09:15 at OUS" in out  # shown in the course's time zone

@@ -458,9 +458,9 @@ def decide_command(
         highlight=False,
         soft_wrap=True,
     )
-    for fraction in decided.planned:
+    for planned in decided.planned:
         window = decided.window
-        inside = window is not None and window[0] <= fraction.planned_date <= window[1]
+        inside = window is not None and window[0] <= planned.planned_date <= window[1]
         where = (
             ""
             if window is None
@@ -468,8 +468,8 @@ def decide_command(
             f"{window[0].isoformat()} to {window[1].isoformat()})"
         )
         console.print(
-            f"  fraction {fraction.number} planned on {fraction.planned_date.isoformat()} "
-            f"{_WEEKDAYS[fraction.planned_date.weekday()]}{where}; see rt course "
+            f"  fraction {planned.number} planned on {planned.planned_date.isoformat()} "
+            f"{_WEEKDAYS[planned.planned_date.weekday()]}{where}; see rt course "
             f"{decision.study_id}",
             highlight=False,
             soft_wrap=True,

@@ -177,6 +177,21 @@ def draft_protocol(record: RegistryRecord, imported_at: datetime) -> dict[str, A
             "document": f"{acronym} participant information and informed consent",
             "document_version": "1.0",
             "assumption": placeholder(),
+            "withdrawal_stops": {
+                "treatment": ["treatment"],
+                "follow_up": [
+                    "visit_assessments",
+                    "patient_reported_outcomes",
+                    "adverse_events",
+                    "new_samples",
+                ],
+                "data_and_samples": ["survival_status", "stored_samples_use"],
+                "assumption": placeholder(
+                    "Follow-up continues after withdrawal from treatment and vital status from "
+                    "records after withdrawal from follow-up (SPIRIT 2013 item 18b; CONSORT "
+                    "2010); the consent document decides."
+                ),
+            },
         },
         "registration": {
             "study_id_format": f"{prefix}-{{site}}-{{seq:04d}}",
