@@ -1,7 +1,9 @@
 """``radtrial rt`` commands on a participant's course, over :mod:`radtrial.services.course`.
 
-* ``plan-course STUDY_ID --start DATE [--site S]``: the treatment calendar;
-* ``deliver STUDY_ID --fraction N --dose-gy LEVEL=VALUE … [--at TIME] [--machine M]``;
+* ``plan-course STUDY_ID --start DATE [--site S]``: the treatment calendar (with a warning when
+  its overall time already exceeds the protocol's limit);
+* ``deliver STUDY_ID --fraction N --dose-gy LEVEL=VALUE … [--at TIME] [--machine M]``: ``--at``
+  without an offset is the site's wall-clock time in the course's time zone;
 * ``miss STUDY_ID --fraction N --reason TEXT`` (rescheduled at once by the protocol's policy);
 * ``cancel STUDY_ID (--fraction N … | --remaining) --reason TEXT``;
 * ``course STUDY_ID``: ledger, BED/EQD2 to date, deviations, gap-compensation options;
@@ -396,7 +398,8 @@ def plan_course_command(
     """Plan the participant's course: fraction dates on the site's open treatment days.
 
     The protocol's weekly rhythm, Norwegian public holidays, the protocol's annual closures and
-    the site's closure days decide the dates.
+    the site's closure days decide the dates; the start may not precede registration. Warns
+    when the planned overall time already exceeds the protocol's limit.
     """
     with open_database() as db:
         result = plan_participant_course(

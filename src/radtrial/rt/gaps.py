@@ -31,7 +31,8 @@ overall-time correction if it sets one) and for late-reacting tissue (α/β of t
 ``late_tissue``, no time correction) beside the planned values, and lists the protocol limits it
 breaks: the per-fraction limit of a level, the dose-per-fraction tolerance, a dose per fraction
 that the deviation rules would score as another arm's schedule (PALLSOFT arm B made up by one
-8.23 Gy fraction is within 5 % of arm A's 8 Gy), the overall-time limit, the weekly maximum, the
+8.23 Gy fraction is within 5 % of arm A's 8 Gy), the total dose when a higher dose per fraction
+does not make up the missed fractions' dose, the overall-time limit, the weekly maximum, the
 bound on the late-tissue BED, and whether two fractions a day are allowed at all. Choosing is
 the clinician's: nothing here changes the plan.
 """
