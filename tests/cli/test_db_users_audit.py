@@ -245,3 +245,17 @@ def test_an_unreachable_server_is_named_by_host_and_port(
     flat = " ".join(stderr.split())
     assert "cannot connect to the database" in flat
     assert "port 1" in flat
+
+
+def test_an_error_quoting_square_brackets_prints_them(capsys: pytest.CaptureFixture[str]) -> None:
+    from radtrial.cli.output import translated_errors
+    from radtrial.errors import ProtocolError
+
+    with pytest.raises(typer.Exit), translated_errors():
+        raise ProtocolError(
+            "protocol pallsoft has no [dose_constraints] table",
+            detail={"problems": [{"path": "[trial]", "message": "see [bold]this[/bold]"}]},
+        )
+    stderr = capsys.readouterr().err
+    assert "no [dose_constraints] table" in stderr
+    assert "[trial]: see [bold]this[/bold]" in stderr

@@ -215,3 +215,40 @@ def test_staff_issue_invitations_at_their_own_site_only_and_the_secret_is_not_re
     assert refused.status_code == 403
     assert error_of(refused)["code"] == "permission_denied"
     assert web.post("/api/v1/participants/NOPE-0001/portal-invitations").status_code == 404
+
+
+def test_a_nurse_issues_a_link_from_the_participant_page_and_it_opens_the_portal(
+    web: TestClient, world: World, patient: str
+) -> None:
+    with cheap_passwords(), client_for(world.db) as staff:
+        csrf = sign_in(staff, world, "nurse.ous")
+        page = staff.get(f"/participants/{patient}")
+        assert f'action="/participants/{patient}/portal-invitation"' in page.text
+        issued = staff.post(f"/participants/{patient}/portal-invitation", data={"csrf_token": csrf})
+        assert issued.status_code == 200
+        assert issued.headers["Cache-Control"] == "no-store"
+        link = re.search(r'<code id="portal-link">([^<]+)</code>', issued.text)
+        code = re.search(r'<code id="portal-code">([^<]+)</code>', issued.text)
+        assert link
+        assert code
+        assert len(code.group(1).replace("-", "")) == 10
+        path = link.group(1).removeprefix("https://testserver")
+        assert path.startswith("/portal/i/")
+        forged = staff.post(f"/participants/{patient}/portal-invitation", data={"csrf_token": "x"})
+        assert forged.status_code == 403
+    opened = web.get(path)
+    response = web.post(path, data={"csrf_token": _token(opened.text)}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/portal/questionnaires"
+
+
+def test_staff_at_another_site_cannot_issue_a_link_from_the_page(
+    world: World, patient: str
+) -> None:
+    with cheap_passwords(), client_for(world.db) as staff:
+        csrf = sign_in(staff, world, "inv.hus")
+        refused = staff.post(
+            f"/participants/{patient}/portal-invitation", data={"csrf_token": csrf}
+        )
+        assert refused.status_code == 403
+        assert "/portal/i/" not in refused.text

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from radtrial.errors import RadtrialError
 
@@ -53,13 +54,18 @@ def translated_errors(as_json: bool = False) -> Iterator[None]:
         if as_json:
             print_json({"error": exc.to_dict()})
         else:
-            err_console.print(f"[bold red]error[/] [dim]({exc.code})[/] {exc}", highlight=False)
+            # Messages quote user input and TOML table names ([dose_constraints]): never markup.
+            err_console.print(
+                f"[bold red]error[/] [dim]({exc.code})[/] {escape(str(exc))}", highlight=False
+            )
             for problem in exc.detail.get("problems", []):
                 where = problem.get("path") or ""
                 if problem.get("line"):
                     where = f"{where} (line {problem['line']})".strip()
                 prefix = f"{where}: " if where else ""
-                err_console.print(f"  - {prefix}{problem['message']}", highlight=False)
+                err_console.print(
+                    f"  - {escape(prefix)}{escape(str(problem['message']))}", highlight=False
+                )
         raise typer.Exit(EXIT_ERROR) from exc
 
 

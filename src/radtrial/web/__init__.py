@@ -12,7 +12,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from radtrial.web import course, enrolment, outcomes, pages, plan_qa, portal
+from radtrial.web import (
+    course,
+    enrolment,
+    outcomes,
+    pages,
+    plan_qa,
+    portal,
+    portal_invitations,
+)
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -27,5 +35,6 @@ def install(app: FastAPI) -> None:
     app.include_router(plan_qa.router)
     app.include_router(outcomes.router)
     app.include_router(portal.router)
+    app.include_router(portal_invitations.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.render_error = pages.render_error

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -204,8 +203,8 @@ def deliver_submit(
                 raise InvalidInput(
                     f"{at_text!r} is not a date and time", location="delivered_at"
                 ) from None
-            if local.tzinfo is None:
-                local = local.replace(tzinfo=ZoneInfo("Europe/Oslo"))
+            # A time without an offset is the site's local time: the service resolves it in
+            # the course's time zone and refuses a time that does not exist or happens twice.
             delivered_at = local
         course_write(
             db,

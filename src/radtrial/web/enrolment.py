@@ -391,6 +391,18 @@ def _participant_page(
     )
 
 
+def participant_page_with_error(
+    request: Request,
+    db: DatabaseDep,
+    principal: Any,
+    study_id: str,
+    address: str,
+    error: RadtrialError,
+) -> Response:
+    """The participant page showing ``error`` (for other page modules' forms on it)."""
+    return _participant_page(request, db, principal, study_id, address, error=error)
+
+
 @router.get("/participants/{study_id}")
 def participant_page(
     request: Request,

@@ -72,7 +72,10 @@ class NewDelivery(Body):
         default=None, description="Protons: the physical dose per level (default: dose / RBE)"
     )
     delivered_at: datetime | None = Field(
-        default=None, description="When it was given, with UTC offset; default now"
+        default=None,
+        description="When it was given; with a UTC offset, or without one as the site's local "
+        "time (a local time that does not exist or happens twice at a DST change is refused); "
+        "default now",
     )
     machine: Annotated[str, Field(min_length=1, max_length=64, pattern=NONBLANK_PATTERN)] | None = (
         Field(default=None, description="Treatment machine; default the previous fraction's")
