@@ -46,7 +46,6 @@ __all__ = [
     "TumourBaselineRecord",
     "TumourFollowUpRecord",
     "authorise_outcome_read",
-    "authorise_outcome_write",
     "authorise_sample_write",
     "site_open_adverse_events",
     "trial_analysis",
@@ -95,24 +94,6 @@ def authorise_outcome_read(
         entity_id=str(participant.id),
         trial_slug=participant.trial_slug,
         site_code=participant.site_code,
-        client_address=client_address,
-    )
-    return participant
-
-
-def authorise_outcome_write(
-    db: Database, *, user: UserRecord, study_id: str, client_address: str | None = None
-) -> ParticipantRecord:
-    """The participant, once the policy lets ``user`` write at their site (refusal logged)."""
-    participant = _participant(db, user, study_id)
-    authorise(
-        db,
-        user,
-        Action.PARTICIPANT_WRITE,
-        participant.trial_slug,
-        participant.site_code,
-        entity="participants",
-        entity_id=str(participant.id),
         client_address=client_address,
     )
     return participant

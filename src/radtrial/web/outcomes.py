@@ -31,7 +31,7 @@ from radtrial.errors import (
     RadtrialError,
     TooManyAttempts,
 )
-from radtrial.services import outcome_views, signatures
+from radtrial.services import outcome_views, participants, signatures
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
@@ -298,7 +298,7 @@ def outcomes_submit(
     check_form_token(principal, form.get("csrf_token", ""))
     if which not in FORMS:
         raise NotFound(f"no form {which!r}", location="which")
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     try:
@@ -386,7 +386,7 @@ def _sign(kind: str) -> Any:
         form: FormData,
     ) -> Response:
         check_form_token(principal, form.get("csrf_token", ""))
-        outcome_views.authorise_outcome_write(
+        participants.authorise_participant_write(
             db, user=principal.user, study_id=study_id, client_address=address
         )
         try:

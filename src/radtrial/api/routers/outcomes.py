@@ -25,7 +25,7 @@ from radtrial.api.schemas import NONBLANK_PATTERN, SITE_PATTERN, SLUG_PATTERN, B
 from radtrial.api.schemas_enrolment import STUDY_ID_PATTERN
 from radtrial.clinical.recist.lesions import Modality, NonTargetLesion, TargetLesion
 from radtrial.errors import InvalidInput, NotFound
-from radtrial.services import outcome_views
+from radtrial.services import outcome_views, participants
 from radtrial.services.outcome_views import (
     AdverseEventRecord,
     ClinicalEventRecord,
@@ -304,7 +304,7 @@ def add_adverse_event(
 ) -> AdverseEventRecord:
     """A CTCAE-graded adverse event; a serious one is flagged for expedited reporting with its
     due time (``report_due_at``, counted from ``investigator_aware_at``). Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     return adverse_events.record_adverse_event(
@@ -370,7 +370,7 @@ def add_ecog(
     address: ClientAddress,
 ) -> EcogRecord:
     """The ECOG performance status (0-5) on a day (default today); one per day. Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     return ecog.record_ecog(
@@ -411,7 +411,7 @@ def add_baseline(
 ) -> TumourBaselineRecord:
     """Target lesions (up to 5, 2 per organ, measurable) and non-target lesions, validated
     against the protocol's RECIST rules. Once per participant. Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     return tumour.record_baseline(
@@ -460,7 +460,7 @@ def add_follow_up(
 ) -> FollowUpOut:
     """Target sizes, the non-target status and new lesions; answers the evaluated response and
     any progression events it recorded (local progression comes from here). Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     done = tumour.record_follow_up(
@@ -514,7 +514,7 @@ def add_event(
     address: ClientAddress,
 ) -> ClinicalEventRecord:
     """Death (with its cause) or going off study (with the reason); each once. Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     if body.kind == "death":
@@ -568,7 +568,7 @@ def add_symptom_rating(
 ) -> SymptomRatingRecord:
     """The target symptom's NRS and/or global impression at a visit, entered by staff from
     the participant's answer (e.g. by telephone). Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     return pro.record_symptom(
@@ -596,7 +596,7 @@ def collect_sample(
     address: ClientAddress,
 ) -> list[SampleRecord]:
     """A sample of a protocol type at a visit (and its aliquots, answered after it). Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     return list(

@@ -23,7 +23,7 @@ from radtrial.api.deps import ApiPrincipal, ClientAddress, DatabaseDep, PolicyDe
 from radtrial.api.etag import IfMatch, expected_version, set_etag
 from radtrial.api.schemas import NONBLANK_PATTERN, Body
 from radtrial.api.schemas_enrolment import STUDY_ID_PATTERN
-from radtrial.services import outcome_views, signatures
+from radtrial.services import outcome_views, participants, signatures
 from radtrial.services.outcome_views import AdverseEventRecord, SignatureView
 from radtrial.services.outcomes import corrections
 
@@ -116,7 +116,7 @@ def sign(
 ) -> SignatureOut:
     """An investigator at the participant's site signs the record by re-entering the password
     (401 when wrong; 429 beyond the sign-in limits). Audited."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     view = signatures.sign_record(
@@ -193,7 +193,7 @@ def correct_adverse_event(
     """Correct the grade, attribution, resolution date or outcome with a reason (audited);
     ``If-Match`` must name the current version (412 stale, 428 missing). Any signature of the
     event is voided, and the void is in the audit trail."""
-    outcome_views.authorise_outcome_write(
+    participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     fields = body.model_fields_set
