@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,3 +347,40 @@ def test_missed_visits_per_site_and_ecog_over_time(cli_db: Database, clock: Cale
     assert "week_8" in stdout
     code, _, _ = run("ecog", "list", study_id, "--actor", "inv_hus")
     assert code == EXIT_ERROR
+
+
+def test_a_data_manager_loads_licensed_questionnaire_texts_and_bad_files_are_named(
+    cli_db: Database, tmp_path: Path
+) -> None:
+    from radtrial.store.records import Role
+
+    with cli_db.unit_of_work("setup") as uow:
+        uow.users.add(username="dm_ous", full_name="Dm", email="dm@example.org", password_hash=None)
+        uow.users.grant(username="dm_ous", role=Role.DATA_MANAGER, site_code="OUS")
+    texts = {
+        "items": {str(n): f"Licensed test item {n}" for n in range(1, 16)},
+        "choices": {
+            "4": {"1": "Not at all", "4": "Very much"},
+            "7": {"1": "Very poor", "7": "Excellent"},
+        },
+    }
+    good = tmp_path / "c15.json"
+    good.write_text(json.dumps(texts), encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "items": {\n    "1": "x",\n  }\n}\n', encoding="utf-8")
+    common = ("--site", "OUS", "--instrument", "qlq_c15_pal", "--language", "nb")
+
+    code, _, stderr = run("pro", "load-texts", str(broken), *common, "--actor", "dm_ous")
+    assert code == EXIT_ERROR
+    assert "broken.json line 4" in " ".join(stderr.split())
+    code, _, stderr = run("pro", "load-texts", str(good), *common, "--actor", "nurse_ous")
+    assert code == EXIT_ERROR
+    assert "permission_denied" in stderr
+    assert audit_rows(cli_db, "instrument_texts") == []
+
+    loaded = ok_json(
+        "pro", "load-texts", str(good), *common, "--licence", "L-1", "--actor", "dm_ous"
+    )
+    assert loaded["items"] == 15
+    assert loaded["language"] == "nb"
+    assert ("dm_ous", "insert", "licence", "L-1") in audit_rows(cli_db, "instrument_texts")

@@ -4,6 +4,8 @@
   [--analgesic-increased/--analgesics-not-increased]``: the target symptom at a visit;
   ``pro record STUDY --questionnaire ID --item N=V … [--visit V]``: a questionnaire by item
   number; ``pro show STUDY``: ratings, scores and responder status;
+  ``pro load-texts FILE.json --site S --instrument qlq_c30|qlq_c15_pal --language nb``: a
+  site's licensed EORTC item texts (none are shipped), which the patient portal then shows;
 * ``ae record STUDY --term T --grade G --onset D --attribution A [--serious CRITERION …]``,
   ``ae list STUDY``, ``ae summary TRIAL|STUDY``: maximum grades per category;
   ``ae assess STUDY --visit V --on D --category bowel=none --category bladder=ID[,ID…]``: the
@@ -20,8 +22,10 @@ Every command takes ``--json``; dates are YYYY-MM-DD, times ISO 8601 with their 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -32,6 +36,7 @@ from radtrial.cli.output import JSON_OPTION, command, console, print_json
 from radtrial.clinical.ctcae import MaxGrade
 from radtrial.clinical.ecog import Ecog
 from radtrial.errors import InvalidInput
+from radtrial.services import portal
 from radtrial.services.outcomes import adverse_events, ecog, endpoints, events, pro
 from radtrial.store.outcome_records import (
     AdverseEventRecord,
@@ -292,6 +297,68 @@ def pro_show(
             highlight=False,
             soft_wrap=True,
         )
+
+
+def read_json_file(path: Path) -> Any:
+    """The JSON document in ``path``; :class:`InvalidInput` naming the file (and line)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", location=str(path)) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text", location=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"{path} line {exc.lineno}: not valid JSON ({exc.msg})", location=str(path)
+        ) from None
+
+
+@pro_app.command("load-texts")
+@command
+def pro_load_texts(
+    file: Annotated[Path, typer.Argument(help='JSON: {"items": {"1": text, ...}, "choices": …}')],
+    site: Annotated[str, typer.Option("--site", help="Site whose licence covers the texts.")],
+    instrument: Annotated[str, typer.Option("--instrument", help="qlq_c30 or qlq_c15_pal.")],
+    language: Annotated[str, typer.Option("--language", help="Language code, e.g. nb.")],
+    licence: Annotated[
+        str | None, typer.Option("--licence", help="The site's EORTC licence reference.")
+    ] = None,
+    actor: str | None = ACTOR_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Load a site's licensed questionnaire texts (data manager or sponsor administrator)."""
+    document = read_json_file(file)
+    if not isinstance(document, dict):
+        raise InvalidInput(f"{file} must hold a JSON object", location=str(file))
+    with open_database() as db:
+        record = portal.load_instrument_texts(
+            db,
+            actor=resolve_actor(actor),
+            site_code=site,
+            instrument=instrument,
+            language=language,
+            document=document,
+            licence=licence,
+        )
+    if as_json:
+        print_json(
+            {
+                "site": record.site_code,
+                "instrument": record.instrument,
+                "language": record.language,
+                "items": len(record.texts.get("items", {})),
+                "loaded_by": record.loaded_by,
+                "loaded_at": record.loaded_at,
+            }
+        )
+        return
+    console.print(
+        f"{record.instrument} texts in {record.language} loaded for {record.site_code} "
+        f"({len(record.texts.get('items', {}))} items)",
+        highlight=False,
+    )
 
 
 # -- ae -------------------------------------------------------------------------------------
