@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from radtrial.services import consent, registration, screening
 from radtrial.services.policy import access_log
 from tests.api.support import World, client_for, error_of, sign_in
+from tests.outcomes_support import _prosarc_data, audit_rows
 
 OUS = "PALL-OUS-0001"
 STO = "PROS-STO-0001"
@@ -255,6 +257,94 @@ def test_samples_need_the_biobank_consent_and_another_sites_are_refused(world: W
         )
         assert response.status_code == 403
         assert other.get(f"/api/v1/participants/{STO}/samples").status_code == 403
+
+
+def _enrol_prosarc_with_biobank(world: World) -> str:
+    """A PROSARC-2 patient at OUS who consented to the biobank, through the services."""
+    today = world.clock().date()
+    screened = screening.screen(
+        world.db,
+        actor="inv.ous",
+        trial_slug="prosarc2",
+        data=_prosarc_data(today),
+        site_code="OUS",
+        confirm=["I7", "E1", "E4"],
+    )
+    handle = screened.screening.screening_id
+    consent.record_consent(
+        world.db,
+        actor="inv.ous",
+        trial_slug="prosarc2",
+        screening_id=handle,
+        document_version="1.0",
+        consented_on=today,
+        optional={"biobank": True},
+    )
+    registered = registration.register(
+        world.db, actor="inv.ous", trial_slug="prosarc2", screening_id=handle
+    )
+    return registered.participant.study_id
+
+
+def test_a_sample_goes_from_collection_to_a_position_a_shipment_and_a_receipt(
+    world: World,
+) -> None:
+    study_id = _enrol_prosarc_with_biobank(world)
+    world.clock.advance(hours=2)
+    label = "PRS2-OUS-PL-BL"
+    with _client(world, "inv.ous") as inv:
+        collected = _post(
+            inv,
+            f"/participants/{study_id}/samples",
+            {
+                "label": label,
+                "sample_type": "plasma",
+                "visit": "baseline",
+                "collected_at": "2026-03-02T09:00:00Z",
+                "volume_ml": 4.0,
+                "aliquots": 2,
+                "aliquot_volume_ml": 1.0,
+            },
+        )
+        assert [s["label"] for s in collected] == [label, f"{label}-01", f"{label}-02"]
+        position = {"freezer": "OUS-F1", "rack": "R1", "box": "B1", "position": "A1"}
+        stored = _post(inv, f"/samples/{label}-01/storage", position, status=200)
+        assert (stored["status"], stored["position"]) == ("stored", "A1")
+        taken = inv.post(f"/api/v1/samples/{label}-02/storage", json=position)
+        assert taken.status_code == 422, taken.text
+        assert error_of(taken)["location"] == "position"
+        assert f"{label}-01" in str(error_of(taken)["message"])
+        shipped = _post(
+            inv,
+            "/shipments",
+            {"labels": [f"{label}-01", f"{label}-02"], "code": "SHIP-1", "to_location": "Biobank"},
+        )
+        assert shipped["labels"] == [f"{label}-01", f"{label}-02"]
+        assert shipped["received_at"] is None
+        again = inv.post(
+            "/api/v1/shipments",
+            json={"labels": [f"{label}-01"], "code": "SHIP-9", "to_location": "Biobank"},
+        )
+        assert again.status_code in {409, 422}, again.text
+        received = _post(
+            inv,
+            "/shipments/SHIP-1/receipt",
+            {"condition": "frozen", "missing": [f"{label}-02"], "note": "one tube absent"},
+            status=200,
+        )
+        assert received["received_by"] == "inv.ous"
+        assert received["missing"] == [f"{label}-02"]
+        assert inv.post("/api/v1/shipments/SHIP-1/receipt", json={}).status_code == 409
+        listed = {
+            s["label"]: s["status"]
+            for s in inv.get(f"/api/v1/participants/{study_id}/samples").json()
+        }
+        assert listed[label] == "collected"
+    with _client(world, "inv.hus") as other:
+        refused = other.post(f"/api/v1/samples/{label}/storage", json=position)
+        assert refused.status_code in {403, 404}
+    assert ("inv.ous", "insert", "code", "SHIP-1") in audit_rows(world.db, "sample_shipments")
+    assert ("inv.ous", "insert", "condition", "frozen") in audit_rows(world.db, "sample_receipts")
 
 
 def test_visits_due_endpoints_and_analysis(world: World) -> None:
