@@ -199,3 +199,27 @@ def test_an_investigator_signs_on_the_record_page_and_an_edit_voids_it(world: Wo
     with _signed_in(world, "inv.hus") as other:
         assert other.get(path).status_code == 403
         assert _form(other, f"{path}/sign", password=PASSWORD).status_code == 403
+
+
+def test_a_sample_time_typed_on_the_page_is_the_sites_local_time(world: World) -> None:
+    from radtrial.services.outcomes import biobank
+    from tests.api.test_outcome_routes import _enrol_prosarc_with_biobank
+
+    study_id = _enrol_prosarc_with_biobank(world)
+    world.clock.advance(hours=3)
+    path = f"/participants/{study_id}/outcomes/sample"
+    fields = {"sample_type": "plasma", "visit": "baseline"}
+    with _signed_in(world, "inv.ous") as client:
+        # Oslo is UTC+1 in March before the clocks go forward: 10:00 local is 09:00 UTC.
+        saved = _form(
+            client, path, label="PRS2-OUS-PL-BL", collected_at="2026-03-02T10:00", **fields
+        )
+        assert saved.status_code == 303, saved.text
+        gap = _form(client, path, label="PRS2-OUS-PL-X", collected_at="2026-03-29T02:30", **fields)
+        assert gap.status_code == 422
+        assert '<p class="field-error" id="sample-collected_at-error">' in gap.text
+        assert "does not exist in Europe/Oslo" in gap.text
+    stored = biobank.participant_samples(world.db, actor="inv.ous", study_id=study_id)
+    assert [(s.label, s.collected_at.isoformat()) for s in stored] == [
+        ("PRS2-OUS-PL-BL", "2026-03-02T09:00:00+00:00")
+    ]

@@ -13,8 +13,9 @@ whose participants the user may not read is refused (403, logged).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -31,7 +32,9 @@ from radtrial.errors import (
     RadtrialError,
     TooManyAttempts,
 )
+from radtrial.rt.ledger import site_instant
 from radtrial.services import outcome_views, participants, signatures
+from radtrial.services.course.state import SITE_TIMEZONE
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
@@ -96,6 +99,8 @@ def _date(value: str, field: str, *, required: bool = True) -> date | None:
 
 
 def _instant(value: str, field: str) -> datetime | None:
+    """A typed time: with a UTC offset as given, without one as the site's wall-clock time
+    (a time that does not exist or happens twice at a DST change is refused at ``field``)."""
     text = value.strip()
     if not text:
         return None
@@ -103,7 +108,7 @@ def _instant(value: str, field: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)", location=field) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return site_instant(moment, ZoneInfo(SITE_TIMEZONE), location=field)
 
 
 def _number(value: str, field: str, *, required: bool = True) -> float | None:
