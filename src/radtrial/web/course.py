@@ -30,6 +30,7 @@ from radtrial.services.course import (
 )
 from radtrial.services.course_access import course_write, read_course
 from radtrial.services.policy import Action, covers, decide
+from radtrial.web.forms import form_date
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
 __all__ = ["router"]
@@ -125,13 +126,6 @@ def course_page(
     return _page(request, db, principal, study_id, address)
 
 
-def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
-
-
 def _number(text: str, field: str, what: str) -> int:
     try:
         return int(text.strip())
@@ -151,7 +145,7 @@ def plan_submit(
     check_form_token(principal, form.get("csrf_token", ""))
     values = {k: form.get(k, "") for k in ("start_date", "reason")}
     try:
-        start = _date(values["start_date"], "start_date")
+        start = form_date(values["start_date"], "start_date")
         course_write(
             db,
             user=principal.user,

@@ -9,7 +9,6 @@ shown on the page, next to the field its ``location`` names.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +33,7 @@ from radtrial.services.screening import (
 )
 from radtrial.trial.eligibility import EligibilityResult, confirmable_criteria
 from radtrial.trial.screening import ClosureReason
+from radtrial.web.forms import form_date
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
 __all__ = ["router"]
@@ -53,15 +53,6 @@ def _field_of(location: str | None) -> str | None:
     if location.startswith("data."):
         return FIELD_PREFIX + location.removeprefix("data.")
     return location
-
-
-def _parse_date(text: str, field: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
 
 
 # -- the site dashboard ---------------------------------------------------------------------
@@ -269,7 +260,7 @@ def consent_submit(
             screening_id=screening_id,
             client_address=address,
         )
-        on = _parse_date(form.get("consented_on", ""), "consented_on")
+        on = form_date(form.get("consented_on", ""), "consented_on", required=False)
         if on is None:
             raise InvalidInput("give the date the consent was signed", location="consented_on")
         answers: dict[str, bool] = {}
@@ -488,7 +479,7 @@ def withdraw_submit(
             raise InvalidInput("choose what the participant withdraws from", location="kind")
         if not values["note"].strip():
             raise InvalidInput("give the reason", location="note")
-        on = _parse_date(values["withdrawn_on"], "withdrawn_on")
+        on = form_date(values["withdrawn_on"], "withdrawn_on", required=False)
         if on is None:
             raise InvalidInput("give the date of the withdrawal", location="withdrawn_on")
         record_withdrawal(

@@ -13,7 +13,7 @@ whose participants the user may not read is refused (403, logged).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from radtrial.rt.ledger import site_instant
 from radtrial.services import outcome_views, participants, signatures
 from radtrial.services.course.state import SITE_TIMEZONE
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
+from radtrial.web.forms import form_date
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
 __all__ = ["router"]
@@ -84,18 +85,6 @@ def error_field(location: str | None) -> str | None:
     if not location:
         return None
     return location.removeprefix("body.")
-
-
-def _date(value: str, field: str, *, required: bool = True) -> date | None:
-    text = value.strip()
-    if not text:
-        if required:
-            raise InvalidInput("give a date (YYYY-MM-DD)", location=field)
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", location=field) from None
 
 
 def _instant(value: str, field: str) -> datetime | None:
@@ -190,9 +179,9 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             study_id=study_id,
             term=get("term", ""),
             grade=int(grade),
-            onset_on=_date(get("onset_on", ""), "onset_on"),  # type: ignore[arg-type]
+            onset_on=form_date(get("onset_on", ""), "onset_on"),
             attribution=get("attribution", ""),
-            resolved_on=_date(get("resolved_on", ""), "resolved_on", required=False),
+            resolved_on=form_date(get("resolved_on", ""), "resolved_on", required=False),
             seriousness=[c for c in SERIOUSNESS if get(f"serious_{c}") == "on"],
             specify=get("specify") or None,
             outcome=get("outcome") or None,
@@ -206,7 +195,7 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             actor=actor,
             study_id=study_id,
             status=int(status),
-            assessed_on=_date(get("assessed_on", ""), "assessed_on", required=False),
+            assessed_on=form_date(get("assessed_on", ""), "assessed_on", required=False),
         )
     elif which == "recist-baseline":
         targets = []
@@ -234,7 +223,7 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             db,
             actor=actor,
             study_id=study_id,
-            assessed_on=_date(get("assessed_on", ""), "assessed_on"),  # type: ignore[arg-type]
+            assessed_on=form_date(get("assessed_on", ""), "assessed_on"),
             targets=targets,
             non_targets=non_targets,
         )
@@ -250,7 +239,7 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             db,
             actor=actor,
             study_id=study_id,
-            assessed_on=_date(get("assessed_on", ""), "assessed_on"),  # type: ignore[arg-type]
+            assessed_on=form_date(get("assessed_on", ""), "assessed_on"),
             sizes=sizes,
             non_target=get("non_target") or None,
             new_lesions=get("new_lesions") == "on",
