@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import threading
 
-import pytest
 from fastapi.testclient import TestClient
 
 from radtrial.services import audit
@@ -192,11 +191,6 @@ class TestStaleEdits:
         assert response.status_code == 428
         assert error_of(response)["location"] == "If-Match"
 
-    # OPEN DEFECT (issue 8): on PostgreSQL two simultaneous PATCHes of one user through the
-    # same session intermittently hang (a lock wait cycle in the request path, seen in about one
-    # run in three under CI load) instead of giving 200 + 412. Until it is found and fixed this
-    # race runs on SQLite only; the sequential stale-edit test above runs on both engines.
-    @pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
     def test_of_two_edits_of_one_version_exactly_one_wins(
         self, client: TestClient, world: World
     ) -> None:
