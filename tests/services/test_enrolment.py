@@ -7,7 +7,8 @@ and delete) has the same length before and after.
 from __future__ import annotations
 
 import threading
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from radtrial.errors import (
 )
 from radtrial.services.consent import collection_status, record_consent, record_withdrawal
 from radtrial.services.registration import register
-from radtrial.services.screening import close_screening, screen, screening_log
+from radtrial.services.screening import close_screening, local_today, screen, screening_log
 from radtrial.services.trials import load_protocol
 from radtrial.store.audit import history
 from radtrial.store.database import Database
@@ -41,6 +42,7 @@ from tests.enrolment import (
     refused,
     setup_trials,
 )
+from tests.support import TickingClock
 
 
 @pytest.fixture
@@ -165,6 +167,28 @@ def test_bad_screening_data_is_refused_at_the_field(trials: Database) -> None:
     assert error.location == "data.ecog"
     refused(trials, InvalidInput, lambda: _screen(trials, confirm=("I7",)))
     refused(trials, InvalidInput, lambda: _screen(trials, screened_on=date(2025, 2, 1)))
+
+
+@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
+def test_today_is_the_sites_date_not_the_servers(
+    database_urls: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 23:30 UTC on 6 January it is already 7 January in Oslo: a screening dated 7 January is
+    today's, not one in the future, even on a server whose own zone is UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        late = TickingClock(datetime(2025, 1, 6, 23, 30, tzinfo=UTC))
+        with Database(*database_urls, clock=late) as db:
+            db.upgrade()
+            setup_trials(db)
+            assert local_today(db) == date(2025, 1, 7)
+            result = _screen(db, screened_on=date(2025, 1, 7))
+            assert result.screening.screened_on == date(2025, 1, 7)
+            refused(db, InvalidInput, lambda: _screen(db, screened_on=date(2025, 1, 8)))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 # -- consent ----------------------------------------------------------------------------------

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy import select
 
 from radtrial.errors import Conflict, InvalidInput, NotFound, ReasonRequired
 from radtrial.store.database import Database
 from radtrial.store.records import GrantRecord, Role
+from radtrial.store.repositories.outcomes import local_date
 from radtrial.store.tables import ParticipantRow, ProtocolVersionRow, RoleGrantRow, SiteRow
 
 HASH_A, HASH_B = "a" * 64, "b" * 64
@@ -296,3 +300,20 @@ def test_an_identity_is_stored_once_per_study_id_and_read_back(database: Databas
     assert (identity.given_name, identity.phone) == ("Kari", "+47 22 00 00 00")
     assert "Kari" not in repr(identity)
     assert "31129956715" not in repr(identity)
+
+
+def test_a_records_date_is_the_sites_date_whatever_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """23:30 UTC on 6 January is 7 January in Oslo, on a server set to UTC or to Tokyo."""
+    late = datetime(2025, 1, 6, 23, 30, tzinfo=UTC)
+    try:
+        for server_zone in ("UTC", "Asia/Tokyo"):
+            monkeypatch.setenv("TZ", server_zone)
+            time.tzset()
+            assert local_date(late) == date(2025, 1, 7)
+            assert local_date(late, "America/New_York") == date(2025, 1, 6)
+            assert local_date(late, "Not/AZone") == date(2025, 1, 7)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

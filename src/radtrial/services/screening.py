@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from radtrial.errors import Conflict, InvalidInput, PermissionDenied, SiteNotActivated
 from radtrial.protocol import Protocol
@@ -57,6 +58,7 @@ from radtrial.trial.screening import (
     consort_counts,
     screening_outcome,
 )
+from radtrial.trial.sites import SITE_TIMEZONE
 
 __all__ = [
     "RECRUITING_STATUSES",
@@ -74,8 +76,12 @@ RECRUITING_STATUSES = frozenset({"recruiting", "enrolling_by_invitation"})
 
 
 def local_today(db: Database) -> date:
-    """Today's date where radtrial runs, by the database's clock."""
-    return db.clock().astimezone().date()
+    """Today's date at the sites (their time zone, ADR 0020), by the database's clock.
+
+    Not the server's zone: a server on UTC would refuse a screening typed at 00:30 in Oslo as
+    dated in the future.
+    """
+    return db.clock().astimezone(ZoneInfo(SITE_TIMEZONE)).date()
 
 
 def require_recruiting(site: TrialSiteState, action: str) -> None:

@@ -47,6 +47,7 @@ from radtrial.store.records import (
     Role,
     UserRecord,
 )
+from radtrial.trial.sites import SITE_TIMEZONE
 
 __all__ = [
     "SITE_TIMEZONE",
@@ -58,9 +59,6 @@ __all__ = [
     "site_calendar",
     "today_at_site",
 ]
-
-#: The time zone of every treating site (all are Norwegian); stored with each course.
-SITE_TIMEZONE = "Europe/Oslo"
 
 
 def today_at_site(uow: ResearchUnitOfWork, timezone: str = SITE_TIMEZONE) -> date:

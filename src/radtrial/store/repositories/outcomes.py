@@ -55,18 +55,18 @@ from radtrial.store.tables import (
     WithdrawalRow,
 )
 from radtrial.store.unit_of_work import UnitOfWork
+from radtrial.trial.sites import SITE_TIMEZONE
 
 __all__ = ["OutcomeRepository", "local_date"]
 
 
-def local_date(instant: datetime, zone: str | None = None) -> date:
-    """The calendar date of ``instant`` in ``zone`` (default: where radtrial runs)."""
-    if zone is not None:
-        try:
-            return instant.astimezone(ZoneInfo(zone)).date()
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return instant.astimezone().date()
+def local_date(instant: datetime, zone: str = SITE_TIMEZONE) -> date:
+    """The calendar date of ``instant`` at the site, in ``zone`` (default: the sites' zone, not
+    the server's); an unknown stored zone falls back to the sites' zone."""
+    try:
+        return instant.astimezone(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return instant.astimezone(ZoneInfo(SITE_TIMEZONE)).date()
 
 
 @dataclass(frozen=True, slots=True)
