@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from radtrial.services.policy import Action, decide
 from radtrial.store.records import GrantRecord, Role, UserRecord
 from tests.api import oracle
-from tests.api.support import PARTICIPANTS, USERS, World, client_for, sign_in
+from tests.api.support import PARTICIPANTS, PASSWORD, USERS, World, client_for, sign_in
 
 # -- the policy function against the oracle ---------------------------------------------------
 
@@ -350,6 +350,110 @@ def test_every_refusal_is_in_the_access_log(
     rows = access_log(shared_world.db, actor="inv.hus", action="audit.read")
     assert len(rows) == before + 1
     assert (rows[0].outcome, rows[0].entity, rows[0].site_code) == ("denied", "participants", "OUS")
+
+
+# -- signed records (tests/api/test_signatures.py) ---------------------------------------------
+
+
+def _adverse_events(world: World) -> dict[str, int]:
+    """One adverse event of each PALLSOFT participant, recorded through the service by the
+    investigator at its site: study id -> event id."""
+    from datetime import date
+
+    from radtrial.services.outcomes.adverse_events import record_adverse_event
+
+    made = getattr(world, "_adverse_events", None)
+    if made is None:
+        made = {
+            study_id: record_adverse_event(
+                world.db,
+                actor=f"inv.{site.lower()}",
+                study_id=study_id,
+                term="Diarrhea",
+                grade=2,
+                onset_on=date(2026, 3, 2),
+                attribution="possible",
+            ).id
+            for study_id, (trial, site) in PARTICIPANTS.items()
+            if trial == "pallsoft"
+        }
+        world._adverse_events = made  # type: ignore[attr-defined]
+    return dict(made)
+
+
+def test_no_role_reads_signs_or_corrects_a_signed_record_of_a_site_it_may_not_see(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    from radtrial.services.signatures import signatures_of
+
+    leaks, wrongly_refused, refused_writes = [], [], 0
+    for study_id, event_id in _adverse_events(shared_world).items():
+        trial, site = PARTICIPANTS[study_id]
+        record = f"/participants/{study_id}/adverse-events/{event_id}"
+        for username, client in clients.items():
+            grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+            allowed = oracle.may(grant_list, True, "participant.read", trial, site)
+            for path in (f"/api/v1{record}", f"/api/v1{record}/signatures", record):
+                response = client.get(path, follow_redirects=False)
+                assert response.status_code in {200, 403}, (username, path, response.text)
+                if response.status_code == 200 and not allowed:
+                    leaks.append((username, path))
+                if response.status_code == 403 and allowed:
+                    wrongly_refused.append((username, path))
+            if oracle.may(grant_list, True, "participant.write", trial, site):
+                continue
+            # The user's own right password and the record's current version: only the site
+            # stands between them and the write.
+            signed = client.post(f"/api/v1{record}/signatures", json={"password": PASSWORD})
+            assert signed.status_code == 403, (username, study_id, signed.text)
+            etag = clients["monitor"].get(f"/api/v1{record}").headers["ETag"]
+            corrected = client.patch(
+                f"/api/v1{record}",
+                json={"grade": 1, "reason": "typo"},
+                headers={"If-Match": etag},
+            )
+            assert corrected.status_code == 403, (username, study_id, corrected.text)
+            page = client.post(
+                f"{record}/sign",
+                data={"csrf_token": client.headers["X-CSRF-Token"], "password": PASSWORD},
+            )
+            assert page.status_code == 403, (username, study_id, page.text)
+            refused_writes += 3
+        assert (
+            signatures_of(
+                shared_world.db,
+                actor="monitor",
+                study_id=study_id,
+                entity="adverse_events",
+                entity_id=event_id,
+            )
+            == []
+        )
+    assert leaks == []
+    assert wrongly_refused == []
+    assert refused_writes >= 12
+
+
+def test_a_record_is_reached_only_under_its_own_participant(
+    shared_world: World, clients: dict[str, TestClient]
+) -> None:
+    """A monitor who may read both participants still cannot reach one participant's record
+    under the other's study id, nor an investigator sign it there (ids are not interchangeable)."""
+    events = _adverse_events(shared_world)
+    ous, hus = events["PALL-OUS-0001"], events["PALL-HUS-0001"]
+    monitor = clients["monitor"]
+    for path in (
+        f"/api/v1/participants/PALL-HUS-0001/adverse-events/{ous}",
+        f"/api/v1/participants/PALL-HUS-0001/adverse-events/{ous}/signatures",
+        f"/api/v1/participants/PALL-OUS-0001/adverse-events/{hus}",
+        f"/participants/PALL-OUS-0001/adverse-events/{hus}",
+    ):
+        assert monitor.get(path).status_code == 404, path
+    swapped = clients["inv.ous"].post(
+        f"/api/v1/participants/PALL-OUS-0001/adverse-events/{hus}/signatures",
+        json={"password": PASSWORD},
+    )
+    assert swapped.status_code == 404, swapped.text
 
 
 # -- the RT course (tests/api/test_course_routes.py) -------------------------------------------
