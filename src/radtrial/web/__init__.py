@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from radtrial.web import (
+    biobank,
     course,
     enrolment,
     outcomes,
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
     app.include_router(course.router)
     app.include_router(plan_qa.router)
     app.include_router(outcomes.router)
+    app.include_router(biobank.router)
     app.include_router(portal.router)
     app.include_router(portal_invitations.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,7 +1,8 @@
 """Outcome pages: a site's follow-up (visits due or overdue, open adverse events with their SAE
 report deadlines) at ``/sites/{code}/follow-up``; a participant's outcome forms (adverse event,
 ECOG, RECIST baseline with target and non-target lesion rows, RECIST follow-up with new lesions,
-sample collection and storage) at ``/participants/{study_id}/outcomes``, each showing a
+the staff-entered target-symptom rating (:mod:`radtrial.web.outcome_forms`), sample collection
+and storage) at ``/participants/{study_id}/outcomes``, each showing a
 validation error next to the field its ``location`` names; and a signable record (adverse event,
 RECIST baseline or follow-up) with its signatures and a sign form (password re-entry) at
 ``/participants/{study_id}/{adverse-events|recist-baselines|recist-follow-ups}/{id}``.
@@ -13,9 +14,7 @@ whose participants the user may not read is refused (403, logged).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -32,11 +31,10 @@ from radtrial.errors import (
     RadtrialError,
     TooManyAttempts,
 )
-from radtrial.rt.ledger import site_instant
 from radtrial.services import outcome_views, participants, signatures
-from radtrial.services.course.state import SITE_TIMEZONE
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
 from radtrial.web.forms import form_date
+from radtrial.web.outcome_forms import form_instant, record_symptom_rating, symptom_form
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
 __all__ = ["router"]
@@ -71,7 +69,15 @@ def follow_up_page(
 # -- the participant's outcome forms --------------------------------------------------------
 
 #: The forms of the outcomes page, each posted to ``/participants/{id}/outcomes/{form}``.
-FORMS = ("adverse-event", "ecog", "recist-baseline", "recist-follow-up", "sample", "storage")
+FORMS = (
+    "adverse-event",
+    "ecog",
+    "recist-baseline",
+    "recist-follow-up",
+    "symptom-rating",
+    "sample",
+    "storage",
+)
 #: Rows offered for target and non-target lesions on the baseline form.
 TARGET_ROWS = 5
 NON_TARGET_ROWS = 3
@@ -85,19 +91,6 @@ def error_field(location: str | None) -> str | None:
     if not location:
         return None
     return location.removeprefix("body.")
-
-
-def _instant(value: str, field: str) -> datetime | None:
-    """A typed time: with a UTC offset as given, without one as the site's wall-clock time
-    (a time that does not exist or happens twice at a DST change is refused at ``field``)."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a time (YYYY-MM-DDTHH:MM)", location=field) from None
-    return site_instant(moment, ZoneInfo(SITE_TIMEZONE), location=field)
 
 
 def _number(value: str, field: str, *, required: bool = True) -> float | None:
@@ -120,6 +113,7 @@ def _outcomes_page(
     db: DatabaseDep,
     principal: WebPrincipal,
     study_id: str,
+    site_code: str,
     *,
     form: str | None = None,
     error: RadtrialError | None = None,
@@ -130,6 +124,7 @@ def _outcomes_page(
     events = adverse_events.adverse_events_of(db, actor=actor, study_id=study_id)
     statuses = ecog.ecog_history(db, actor=actor, study_id=study_id)
     series = tumour.tumour_series(db, actor=actor, study_id=study_id)
+    symptom = symptom_form(db, principal, study_id)
     samples = biobank.participant_samples(db, actor=actor, study_id=study_id)
     return render(
         request,
@@ -137,9 +132,11 @@ def _outcomes_page(
         principal=principal,
         status_code=status_of(error) if error is not None else 200,
         study_id=study_id,
+        site_code=site_code,
         events=events,
         statuses=statuses,
         series=series,
+        symptom=symptom,
         samples=samples,
         target_rows=range(1, TARGET_ROWS + 1),
         non_target_rows=range(1, NON_TARGET_ROWS + 1),
@@ -160,10 +157,10 @@ def outcomes_page(
     address: ClientAddress,
     saved: Annotated[str | None, Query(pattern=r"^[a-z-]{1,32}$")] = None,
 ) -> Response:
-    outcome_views.authorise_outcome_read(
+    participant = outcome_views.authorise_outcome_read(
         db, user=principal.user, study_id=study_id, entity="outcomes", client_address=address
     )
-    return _outcomes_page(request, db, principal, study_id, saved=saved)
+    return _outcomes_page(request, db, principal, study_id, participant.site_code, saved=saved)
 
 
 def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str, str]) -> None:
@@ -244,6 +241,8 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             non_target=get("non_target") or None,
             new_lesions=get("new_lesions") == "on",
         )
+    elif which == "symptom-rating":
+        record_symptom_rating(db, actor=actor, study_id=study_id, form=form)
     elif which == "sample":
         biobank.collect_sample(
             db,
@@ -252,7 +251,7 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             label=get("label", ""),
             sample_type=get("sample_type", ""),
             visit_id=get("visit", ""),
-            collected_at=_instant(get("collected_at", ""), "collected_at"),
+            collected_at=form_instant(get("collected_at", ""), "collected_at"),
             volume_ml=_number(get("volume_ml", ""), "volume_ml", required=False),
         )
     elif which == "storage":
@@ -292,7 +291,7 @@ def outcomes_submit(
     check_form_token(principal, form.get("csrf_token", ""))
     if which not in FORMS:
         raise NotFound(f"no form {which!r}", location="which")
-    participants.authorise_participant_write(
+    participant = participants.authorise_participant_write(
         db, user=principal.user, study_id=study_id, client_address=address
     )
     try:
@@ -307,7 +306,14 @@ def outcomes_submit(
         _save(db, principal.username, study_id, which, form)
     except (InvalidInput, Conflict) as error:
         return _outcomes_page(
-            request, db, principal, study_id, form=which, error=error, values=dict(form)
+            request,
+            db,
+            principal,
+            study_id,
+            participant.site_code,
+            form=which,
+            error=error,
+            values=dict(form),
         )
     return RedirectResponse(f"/participants/{study_id}/outcomes?saved={which}", status_code=303)
 

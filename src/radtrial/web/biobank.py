@@ -1,0 +1,165 @@
+"""A site's biobank shipments at ``/sites/{code}/shipments``: ship stored samples and record the
+receipt of a shipment at its destination.
+
+A shipment is not a participant's: the biobank service ships any samples the user may write,
+of any participants, under one shipment code, from the samples' site unless another origin is
+given, to a named destination; its receipt is recorded by shipment code
+(:mod:`radtrial.services.outcomes.biobank`). So the forms live on a page of the site the
+samples leave, linked from the site's follow-up page and from each participant's outcomes page.
+They call the same services, with the same checks, as ``POST /api/v1/shipments`` (every sample
+authorised by the site-isolation policy first, logged) and ``POST
+/api/v1/shipments/{code}/receipt`` (the service checks the receiver's role at the samples'
+sites). Times typed are the site's wall-clock time (Europe/Oslo); a validation error is shown
+next to the field its ``location`` names and nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from radtrial.api.deps import ClientAddress, DatabaseDep
+from radtrial.api.errors import status_of
+from radtrial.api.schemas import SITE_PATTERN
+from radtrial.errors import Conflict, InvalidInput, NotFound, RadtrialError
+from radtrial.services import outcome_views, sites
+from radtrial.services.outcomes import biobank
+from radtrial.services.policy import Action, decide
+from radtrial.services.sites import SiteOverview
+from radtrial.web.outcome_forms import form_instant
+from radtrial.web.outcomes import error_field
+from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+SiteCodePath = Annotated[str, Path(pattern=SITE_PATTERN)]
+#: A shipment code as the confirmation names it (the service takes 1–64 characters).
+ShipmentQuery = Annotated[str | None, Query(min_length=1, max_length=64)]
+
+
+def sample_labels(text: str) -> list[str]:
+    """The labels typed or scanned into a field: separated by lines, spaces, commas or
+    semicolons."""
+    return [label for label in re.split(r"[\s,;]+", text) if label]
+
+
+def _page(
+    request: Request,
+    principal: WebPrincipal,
+    overview: SiteOverview,
+    *,
+    form: str | None = None,
+    error: RadtrialError | None = None,
+    values: dict[str, str] | None = None,
+    shipped: str | None = None,
+    received: str | None = None,
+) -> Response:
+    code = overview.site.code
+    return render(
+        request,
+        "biobank_shipments.html",
+        principal=principal,
+        status_code=status_of(error) if error is not None else 200,
+        site=overview.site,
+        may_write=any(
+            decide(principal.user, Action.PARTICIPANT_WRITE, st.trial_slug, code)
+            for st in overview.trials
+        ),
+        form=form,
+        error=error,
+        error_field=error_field(error.location) if error is not None else None,
+        values=values or {},
+        shipped=shipped,
+        received=received,
+    )
+
+
+@router.get("/sites/{code}/shipments")
+def shipments_page(
+    request: Request,
+    code: SiteCodePath,
+    principal: WebPrincipal,
+    db: DatabaseDep,
+    address: ClientAddress,
+    shipped: ShipmentQuery = None,
+    received: ShipmentQuery = None,
+) -> Response:
+    overview = sites.site_overview(db, user=principal.user, code=code, client_address=address)
+    return _page(request, principal, overview, shipped=shipped, received=received)
+
+
+@router.post("/sites/{code}/shipments")
+def ship(
+    request: Request,
+    code: SiteCodePath,
+    principal: WebPrincipal,
+    db: DatabaseDep,
+    address: ClientAddress,
+    form: FormData,
+) -> Response:
+    check_form_token(principal, form.get("csrf_token", ""))
+    overview = sites.site_overview(db, user=principal.user, code=code, client_address=address)
+    labels = sample_labels(form.get("labels", ""))
+    try:
+        for label in labels:
+            try:
+                outcome_views.authorise_sample_write(
+                    db, user=principal.user, label=label, client_address=address
+                )
+            except NotFound:
+                raise InvalidInput(f"no sample {label!r}", location="labels") from None
+        shipment = biobank.ship_samples(
+            db,
+            actor=principal.username,
+            labels=labels,
+            code=form.get("shipment", ""),
+            to_location=form.get("to_location", ""),
+            from_location=form.get("from_location", "").strip() or None,
+            shipped_at=form_instant(form.get("shipped_at", ""), "shipped_at"),
+            courier=form.get("courier") or None,
+            condition=form.get("condition") or None,
+        )
+    except (InvalidInput, Conflict) as error:
+        return _page(request, principal, overview, form="ship", error=error, values=dict(form))
+    return RedirectResponse(
+        f"/sites/{code}/shipments?shipped={quote(shipment.code, safe='')}", status_code=303
+    )
+
+
+@router.post("/sites/{code}/shipments/receipt")
+def receive(
+    request: Request,
+    code: SiteCodePath,
+    principal: WebPrincipal,
+    db: DatabaseDep,
+    address: ClientAddress,
+    form: FormData,
+) -> Response:
+    check_form_token(principal, form.get("csrf_token", ""))
+    overview = sites.site_overview(db, user=principal.user, code=code, client_address=address)
+    try:
+        try:
+            shipment = biobank.receive_shipment(
+                db,
+                actor=principal.username,
+                code=form.get("shipment", ""),
+                received_at=form_instant(form.get("received_at", ""), "received_at"),
+                condition=form.get("condition") or None,
+                missing=sample_labels(form.get("missing", "")),
+                note=form.get("note") or None,
+            )
+        except NotFound as unknown:
+            if unknown.location != "shipment":
+                raise
+            raise InvalidInput(unknown.message, location="shipment") from None
+    except (InvalidInput, Conflict) as error:
+        return _page(request, principal, overview, form="receipt", error=error, values=dict(form))
+    return RedirectResponse(
+        f"/sites/{code}/shipments?received={quote(shipment.code, safe='')}", status_code=303
+    )
