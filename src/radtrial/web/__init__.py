@@ -18,6 +18,7 @@ from radtrial.web import (
     enrolment,
     outcomes,
     pages,
+    participant,
     plan_qa,
     portal,
     portal_invitations,
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     """Add the pages, the static assets and the HTML error renderer to ``app``."""
     app.include_router(pages.router)
     app.include_router(enrolment.router)
+    app.include_router(participant.router)
     app.include_router(course.router)
     app.include_router(plan_qa.router)
     app.include_router(outcomes.router)

@@ -30,7 +30,7 @@ from radtrial.services.course import (
 )
 from radtrial.services.course_access import course_write, read_course
 from radtrial.services.policy import Action, covers, decide
-from radtrial.web.forms import form_date
+from radtrial.web.forms import form_date, form_text
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
 
 __all__ = ["router"]
@@ -235,8 +235,7 @@ def miss_submit(
     values = {k: form.get(k, "") for k in ("fraction", "reason")}
     try:
         number = _number(values["fraction"], "fraction", "the fraction")
-        if not values["reason"].strip():
-            raise InvalidInput("give the reason the fraction was missed", location="reason")
+        reason = form_text(values["reason"], "reason", "give the reason the fraction was missed")
         course_write(
             db,
             user=principal.user,
@@ -247,7 +246,7 @@ def miss_submit(
                 actor=principal.username,
                 study_id=study_id,
                 fraction=number,
-                reason=values["reason"],
+                reason=reason,
             ),
         )
     except RadtrialError as error:
@@ -270,8 +269,7 @@ def compensation_submit(
     values = {k: form.get(k, "") for k in ("option", "reason", "accept_breaks")}
     try:
         option = _number(values["option"], "option", "an option")
-        if not values["reason"].strip():
-            raise InvalidInput("give the reason for the option chosen", location="reason")
+        reason = form_text(values["reason"], "reason", "give the reason for the option chosen")
         course_write(
             db,
             user=principal.user,
@@ -282,7 +280,7 @@ def compensation_submit(
                 actor=principal.username,
                 study_id=study_id,
                 option=option,
-                reason=values["reason"],
+                reason=reason,
                 accept_breaks=values["accept_breaks"] == "yes",
             ),
         )
@@ -313,8 +311,7 @@ def acknowledge_submit(
     check_form_token(principal, form.get("csrf_token", ""))
     values = {"reason": form.get("reason", ""), "deviation": str(deviation_id)}
     try:
-        if not values["reason"].strip():
-            raise InvalidInput("give a note on the acknowledgement", location="reason")
+        reason = form_text(values["reason"], "reason", "give a note on the acknowledgement")
         course_write(
             db,
             user=principal.user,
@@ -325,7 +322,7 @@ def acknowledge_submit(
                 actor=principal.username,
                 study_id=study_id,
                 deviation_id=deviation_id,
-                reason=values["reason"],
+                reason=reason,
             ),
         )
     except RadtrialError as error:

@@ -1,6 +1,6 @@
-"""The enrolment pages: a site's dashboard in one trial, the screening wizard (criteria, then
-consent, then registration), the participant page with withdrawal, and randomisation behind an
-explicit confirmation whose result is shown once.
+"""The enrolment pages: a site's dashboard in one trial and the screening wizard (criteria, then
+consent, then registration). The participant page, withdrawal and randomisation are in
+:mod:`radtrial.web.participant`.
 
 Every page works without JavaScript: the wizard posts and redisplays each criterion's result.
 The services decide who may do what (and audit every write); a refusal or invalid input is
@@ -19,10 +19,9 @@ from radtrial.api.deps import ClientAddress, DatabaseDep
 from radtrial.api.errors import status_of
 from radtrial.errors import InvalidInput, NotFound, RadtrialError
 from radtrial.services import participants, sites
-from radtrial.services.consent import record_consent, record_withdrawal
+from radtrial.services.consent import record_consent
 from radtrial.services.participants import ScreeningView
 from radtrial.services.policy import Action, authorise, decide
-from radtrial.services.randomisation import randomise
 from radtrial.services.registration import register
 from radtrial.services.screening import (
     ScreeningResult,
@@ -43,7 +42,6 @@ router = APIRouter(include_in_schema=False)
 FIELD_PREFIX = "f_"
 CONFIRM_PREFIX = "confirm_"
 OPTIONAL_PREFIX = "optional_"
-_WITHDRAWALS = ("treatment", "follow_up", "data_and_samples")
 
 
 def _field_of(location: str | None) -> str | None:
@@ -260,9 +258,11 @@ def consent_submit(
             screening_id=screening_id,
             client_address=address,
         )
-        on = form_date(form.get("consented_on", ""), "consented_on", required=False)
-        if on is None:
-            raise InvalidInput("give the date the consent was signed", location="consented_on")
+        on = form_date(
+            form.get("consented_on", ""),
+            "consented_on",
+            missing="give the date the consent was signed",
+        )
         answers: dict[str, bool] = {}
         for key, value in form.items():
             if key.startswith(OPTIONAL_PREFIX) and value in {"yes", "no"}:
@@ -345,153 +345,3 @@ def not_included_submit(
         return _wizard(request, db, principal, slug, site=None, view=view, error=error)
     target = f"/trials/{quote(slug)}/screen?screening={quote(screening_id)}"
     return RedirectResponse(target, status_code=303)
-
-
-# -- the participant page and randomisation ---------------------------------------------------
-
-
-def _participant_page(
-    request: Request,
-    db: DatabaseDep,
-    principal: Any,
-    study_id: str,
-    address: str,
-    *,
-    template: str = "participant.html",
-    error: RadtrialError | None = None,
-    values: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    view = participants.participant_view(
-        db, user=principal.user, study_id=study_id, client_address=address
-    )
-    p = view.participant
-    return render(
-        request,
-        template,
-        principal=principal,
-        status_code=status_of(error) if error is not None else 200,
-        view=view,
-        participant=p,
-        may_write=decide(principal.user, Action.PARTICIPANT_WRITE, p.trial_slug, p.site_code),
-        error=error,
-        error_field=error.location if error is not None else None,
-        values=values or {},
-        withdrawal_kinds=[k for k in _WITHDRAWALS if k in view.withdrawal_kinds],
-        **extra,
-    )
-
-
-def participant_page_with_error(
-    request: Request,
-    db: DatabaseDep,
-    principal: Any,
-    study_id: str,
-    address: str,
-    error: RadtrialError,
-) -> Response:
-    """The participant page showing ``error`` (for other page modules' forms on it)."""
-    return _participant_page(request, db, principal, study_id, address, error=error)
-
-
-@router.get("/participants/{study_id}")
-def participant_page(
-    request: Request,
-    study_id: str,
-    principal: WebPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-    registered: int = 0,
-) -> Response:
-    return _participant_page(request, db, principal, study_id, address, registered=bool(registered))
-
-
-@router.get("/participants/{study_id}/randomise")
-def randomise_confirm_page(
-    request: Request,
-    study_id: str,
-    principal: WebPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-) -> Response:
-    return _participant_page(
-        request, db, principal, study_id, address, template="randomise_confirm.html"
-    )
-
-
-@router.post("/participants/{study_id}/randomise")
-def randomise_submit(
-    request: Request,
-    study_id: str,
-    principal: WebPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-    form: FormData,
-) -> Response:
-    check_form_token(principal, form.get("csrf_token", ""))
-    try:
-        participants.authorise_participant_write(
-            db, user=principal.user, study_id=study_id, client_address=address
-        )
-        if form.get("confirm") != "yes":
-            raise InvalidInput(
-                "tick the box to confirm that you want to randomise now", location="confirm"
-            )
-        done = randomise(db, actor=principal.username, study_id=study_id)
-    except RadtrialError as error:
-        return _participant_page(
-            request,
-            db,
-            principal,
-            study_id,
-            address,
-            template="randomise_confirm.html",
-            error=error,
-        )
-    return _participant_page(
-        request,
-        db,
-        principal,
-        study_id,
-        address,
-        template="randomised.html",
-        allocation=done.allocation,
-    )
-
-
-@router.post("/participants/{study_id}/withdraw")
-def withdraw_submit(
-    request: Request,
-    study_id: str,
-    principal: WebPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-    form: FormData,
-) -> Response:
-    check_form_token(principal, form.get("csrf_token", ""))
-    values = {k: form.get(k, "") for k in ("kind", "withdrawn_on", "note")}
-    try:
-        participants.authorise_participant_write(
-            db, user=principal.user, study_id=study_id, client_address=address
-        )
-        kind = values["kind"]
-        if kind not in _WITHDRAWALS:
-            raise InvalidInput("choose what the participant withdraws from", location="kind")
-        if not values["note"].strip():
-            raise InvalidInput("give the reason", location="note")
-        on = form_date(values["withdrawn_on"], "withdrawn_on", required=False)
-        if on is None:
-            raise InvalidInput("give the date of the withdrawal", location="withdrawn_on")
-        record_withdrawal(
-            db,
-            actor=principal.username,
-            study_id=study_id,
-            kind=kind,  # type: ignore[arg-type]
-            withdrawn_on=on,
-            note=values["note"],
-        )
-    except RadtrialError as error:
-        return _participant_page(
-            request, db, principal, study_id, address, error=error, values=values
-        )
-    return RedirectResponse(f"/participants/{quote(study_id)}", status_code=303)

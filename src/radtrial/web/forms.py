@@ -8,21 +8,34 @@ from typing import Literal, overload
 
 from radtrial.errors import InvalidInput
 
-__all__ = ["form_date"]
+__all__ = ["form_date", "form_text"]
 
 
 @overload
-def form_date(text: str, field: str, *, required: Literal[True] = True) -> date: ...
+def form_date(
+    text: str, field: str, *, required: Literal[True] = True, missing: str = ...
+) -> date: ...
 @overload
 def form_date(text: str, field: str, *, required: Literal[False]) -> date | None: ...
-def form_date(text: str, field: str, *, required: bool = True) -> date | None:
-    """``text`` as an ISO date (YYYY-MM-DD); blank is None when not ``required``."""
+def form_date(
+    text: str, field: str, *, required: bool = True, missing: str = "give a date (YYYY-MM-DD)"
+) -> date | None:
+    """``text`` as an ISO date (YYYY-MM-DD); blank is None when not ``required``, else refused
+    with the ``missing`` message."""
     value = text.strip()
     if not value:
         if required:
-            raise InvalidInput("give a date (YYYY-MM-DD)", location=field)
+            raise InvalidInput(missing, location=field)
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", location=field) from None
+
+
+def form_text(text: str, field: str, missing: str) -> str:
+    """``text`` without surrounding blanks; blank is refused at ``field`` with ``missing``."""
+    value = text.strip()
+    if not value:
+        raise InvalidInput(missing, location=field)
+    return value

@@ -16,8 +16,8 @@ from radtrial.api.deps import ClientAddress, DatabaseDep
 from radtrial.errors import RadtrialError
 from radtrial.services import participants, portal
 from radtrial.services.portal import PortalPolicy
-from radtrial.web.enrolment import participant_page_with_error
 from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.participant import participant_page_with_error
 
 __all__ = ["router"]
 
