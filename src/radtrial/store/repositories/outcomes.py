@@ -450,6 +450,24 @@ class OutcomeRepository:
         self._add(row)
         return _event(row, participant.study_id)
 
+    def move_event(self, event_id: int, *, event_on: date, follow_up_id: int) -> None:
+        """Move a RECIST-derived event to the follow-up (and its date) that now shows it."""
+        row = self._event_row(event_id)
+        if (row.event_on, row.tumour_follow_up_id) != (event_on, follow_up_id):
+            row.event_on, row.tumour_follow_up_id = event_on, follow_up_id
+        self._uow.session.flush()
+
+    def remove_event(self, event_id: int) -> None:
+        """Delete an event no assessment shows any more (audited as a delete)."""
+        self._uow.session.delete(self._event_row(event_id))
+        self._uow.session.flush()
+
+    def _event_row(self, event_id: int) -> ClinicalEventRow:
+        row = self._uow.session.get(ClinicalEventRow, event_id)
+        if row is None:
+            raise NotFound(f"no clinical event {event_id}", location="event")
+        return row
+
     def events(self, participant: ParticipantRecord) -> list[ClinicalEventRecord]:
         """The participant's clinical events by date."""
         rows = self._uow.session.scalars(

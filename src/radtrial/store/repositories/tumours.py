@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from radtrial.errors import NotFound
 from radtrial.store.outcome_records import (
     LesionRecord,
     TumourBaselineRecord,
@@ -179,6 +180,110 @@ class TumourRepository:
             ):
                 sizes[m.follow_up_id][m.lesion_id] = m.diameter_mm
         return [_follow_up(row, participant.study_id, sizes[row.id]) for row in rows]
+
+    # -- corrections (each changed column audited by the session's flush hooks) -------------
+
+    def correct_baseline(
+        self, baseline_id: int, *, assessed_on: date, sum_mm: float, lesions: Sequence[LesionRecord]
+    ) -> None:
+        """Give the baseline its corrected date, sum and lesion rows (rows not in ``lesions``
+        are deleted, new ones added)."""
+        session = self._uow.session
+        row = session.get(TumourBaselineRow, baseline_id)
+        if row is None:
+            raise NotFound(f"no RECIST baseline {baseline_id}", location="baseline_id")
+        _set(row, {"assessed_on": assessed_on, "sum_mm": sum_mm})
+        stored = {
+            r.lesion_id: r
+            for r in session.scalars(
+                select(TumourLesionRow).where(TumourLesionRow.baseline_id == baseline_id)
+            )
+        }
+        for lesion in lesions:
+            values = {
+                "role": lesion.role,
+                "organ": lesion.organ,
+                "nodal": lesion.nodal,
+                "modality": lesion.modality,
+                "slice_thickness_mm": lesion.slice_thickness_mm,
+                "baseline_mm": lesion.baseline_mm,
+                "irradiated_index": lesion.irradiated_index,
+                "previously_irradiated": lesion.previously_irradiated,
+                "progressed_after_irradiation": lesion.progressed_after_irradiation,
+            }
+            existing = stored.pop(lesion.lesion_id, None)
+            if existing is None:
+                session.add(
+                    TumourLesionRow(baseline_id=baseline_id, lesion_id=lesion.lesion_id, **values)
+                )
+            else:
+                _set(existing, values)
+        for gone in stored.values():
+            session.delete(gone)
+        session.flush()
+
+    def correct_follow_up(
+        self,
+        follow_up_id: int,
+        *,
+        assessed_on: date,
+        measurements: Mapping[str, float | None],
+        non_target: str | None,
+        new_lesions: bool,
+    ) -> None:
+        """Give the follow-up its corrected date, findings and measurement rows."""
+        session = self._uow.session
+        row = self._follow_up_row(follow_up_id)
+        _set(
+            row, {"assessed_on": assessed_on, "non_target": non_target, "new_lesions": new_lesions}
+        )
+        stored = {
+            m.lesion_id: m
+            for m in session.scalars(
+                select(TumourMeasurementRow).where(
+                    TumourMeasurementRow.follow_up_id == follow_up_id
+                )
+            )
+        }
+        for lesion_id, size in measurements.items():
+            existing = stored.pop(lesion_id, None)
+            if existing is None:
+                session.add(
+                    TumourMeasurementRow(
+                        follow_up_id=follow_up_id, lesion_id=lesion_id, diameter_mm=size
+                    )
+                )
+            else:
+                _set(existing, {"diameter_mm": size})
+        for gone in stored.values():
+            session.delete(gone)
+        session.flush()
+
+    def store_evaluation(self, follow_up_id: int, evaluation: Mapping[str, Any]) -> bool:
+        """Store the follow-up's evaluation (:data:`EVALUATION_FIELDS`); whether any value
+        changed."""
+        unknown = set(evaluation) - set(EVALUATION_FIELDS)
+        if unknown:
+            raise ValueError(f"not evaluation fields: {sorted(unknown)}")
+        changed = _set(self._follow_up_row(follow_up_id), evaluation)
+        self._uow.session.flush()
+        return changed
+
+    def _follow_up_row(self, follow_up_id: int) -> TumourFollowUpRow:
+        row = self._uow.session.get(TumourFollowUpRow, follow_up_id)
+        if row is None:
+            raise NotFound(f"no RECIST follow-up {follow_up_id}", location="follow_up_id")
+        return row
+
+
+def _set(row: object, values: Mapping[str, Any]) -> bool:
+    """Set the columns of ``row`` that differ from ``values``; whether any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 def _baseline(
