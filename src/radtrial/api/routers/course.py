@@ -3,8 +3,11 @@
 The ledger (planned, delivered, missed and cancelled fractions with their dates and doses per
 dose level, physical and RBE-weighted for protons), the dose to date with BED and EQD2 per α/β,
 the fractions remaining, the overall time, the deviations and, while a missed fraction awaits a
-decision, the gap-compensation options. Writes: plan the course, record a fraction delivered,
-missed or cancelled, accept a compensation option, acknowledge a deviation.
+decision, the gap-compensation options. Writes here: plan the course. Recording a fraction
+delivered, missed or cancelled and accepting a compensation option are in
+:mod:`radtrial.api.routers.fractions`, acknowledging a deviation in
+:mod:`radtrial.api.routers.deviations`; both use the path parameters, bodies, answers and
+conversions of this module.
 
 The course services check who may act (the participant's or the treating site, by the
 site-isolation policy) and audit every write; reads and refusals go to the access log.
@@ -22,15 +25,7 @@ from radtrial.api.deps import ApiPrincipal, ClientAddress, DatabaseDep
 from radtrial.api.schemas import NONBLANK_PATTERN, SITE_PATTERN, Body
 from radtrial.api.schemas_enrolment import STUDY_ID_PATTERN
 from radtrial.rt.gaps import CompensationOption, GapAnalysis
-from radtrial.services.course import (
-    CourseView,
-    accept_compensation,
-    acknowledge_deviation,
-    cancel_fractions,
-    deliver_fraction,
-    miss_fraction,
-    plan_participant_course,
-)
+from radtrial.services.course import CourseView, plan_participant_course
 from radtrial.services.course_access import (
     DeviationRecord,
     FractionRecord,
@@ -39,17 +34,15 @@ from radtrial.services.course_access import (
     read_course,
 )
 
-__all__ = ["course_out", "router"]
+__all__ = ["PREFIX", "course_out", "router"]
 
-router = APIRouter(prefix="/participants/{study_id}/course", tags=["course"])
+#: The path of a participant's course; the fraction and deviation routers live under it too.
+PREFIX = "/participants/{study_id}/course"
+
+router = APIRouter(prefix=PREFIX, tags=["course"])
 
 StudyId = Annotated[str, Path(pattern=STUDY_ID_PATTERN, description="Study id, PRS2-OUS-0001")]
-FractionNumber = Annotated[int, Path(ge=1, le=1000, description="Fraction number, from 1")]
-DeviationId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Deviation id")]
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NONBLANK_PATTERN)]
-DosePerFraction = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-#: Dose level -> dose; the service refuses a level the prescription does not have.
-DoseMap = Annotated[dict[str, DosePerFraction], Field(max_length=20)]
 
 # -- bodies -----------------------------------------------------------------------------------
 
@@ -64,34 +57,8 @@ class NewCourse(Body):
     )
 
 
-class NewDelivery(Body):
-    doses: DoseMap = Field(
-        description="Dose per dose level, in the prescription's quantity (Gy, or Gy(RBE))"
-    )
-    physical_doses: DoseMap | None = Field(
-        default=None, description="Protons: the physical dose per level (default: dose / RBE)"
-    )
-    delivered_at: datetime | None = Field(
-        default=None,
-        description="When it was given; with a UTC offset, or without one as the site's local "
-        "time (a local time that does not exist or happens twice at a DST change is refused); "
-        "default now",
-    )
-    machine: Annotated[str, Field(min_length=1, max_length=64, pattern=NONBLANK_PATTERN)] | None = (
-        Field(default=None, description="Treatment machine; default the previous fraction's")
-    )
-
-
 class ReasonIn(Body):
     reason: Reason
-
-
-class CompensationIn(Body):
-    option: int = Field(ge=1, le=20, description="The option's number (1-based) in the course")
-    reason: Reason
-    accept_breaks: bool = Field(
-        default=False, description="Accept an option that breaks a protocol limit"
-    )
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -228,38 +195,6 @@ class CourseOut(BaseModel):
     projected: list[ProjectedOut]
     deviations: list[DeviationOut]
     gaps: GapsOut | None = Field(description="Gap-compensation options while a miss is open")
-
-
-class MoveOut(BaseModel):
-    number: int
-    from_day: date
-    to_day: date
-
-
-class DeliveryOut(BaseModel):
-    fraction: FractionOut
-    new_deviations: list[DeviationOut]
-    open_deviations: list[DeviationOut]
-
-
-class MissOut(BaseModel):
-    missed: MissedOut
-    moves: list[MoveOut]
-    new_deviations: list[DeviationOut]
-    gaps: GapsOut | None
-
-
-class CancelOut(BaseModel):
-    cancelled: list[int]
-    new_deviations: list[DeviationOut]
-
-
-class CompensationOut(BaseModel):
-    option: OptionOut
-    moves: list[MoveOut]
-    cancelled: list[int]
-    planned_doses: dict[str, float]
-    new_deviations: list[DeviationOut]
 
 
 # -- conversions ------------------------------------------------------------------------------
@@ -461,156 +396,3 @@ def plan(
     return course_out(
         read_course(db, user=principal.user, study_id=study_id, client_address=address)
     )
-
-
-@router.post(
-    "/fractions/{number}/delivery", status_code=201, summary="Record a fraction as delivered"
-)
-def deliver(
-    study_id: StudyId,
-    number: FractionNumber,
-    body: NewDelivery,
-    principal: ApiPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-) -> DeliveryOut:
-    """The doses given per dose level (checked against the prescription), when and on which
-    machine; answers the deviations found. Audited."""
-    result = course_write(
-        db,
-        user=principal.user,
-        study_id=study_id,
-        client_address=address,
-        write=lambda: deliver_fraction(
-            db,
-            actor=principal.username,
-            study_id=study_id,
-            fraction=number,
-            doses=body.doses,
-            physical_doses=body.physical_doses,
-            delivered_at=body.delivered_at,
-            machine=body.machine,
-        ),
-    )
-    return DeliveryOut(
-        fraction=fraction_out(result.fraction),
-        new_deviations=[deviation_out(d) for d in result.new_deviations],
-        open_deviations=[deviation_out(d) for d in result.open_deviations],
-    )
-
-
-@router.post("/fractions/{number}/miss", status_code=201, summary="Record a missed fraction")
-def miss(
-    study_id: StudyId,
-    number: FractionNumber,
-    body: ReasonIn,
-    principal: ApiPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-) -> MissOut:
-    """The fraction was not given on its planned day (reason required); the plan is
-    rescheduled by the protocol's policy and the gap-compensation options answered."""
-    result = course_write(
-        db,
-        user=principal.user,
-        study_id=study_id,
-        client_address=address,
-        write=lambda: miss_fraction(
-            db, actor=principal.username, study_id=study_id, fraction=number, reason=body.reason
-        ),
-    )
-    return MissOut(
-        missed=missed_out(result.missed),
-        moves=[
-            MoveOut(number=m.number, from_day=m.from_day, to_day=m.to_day) for m in result.moves
-        ],
-        new_deviations=[deviation_out(d) for d in result.new_deviations],
-        gaps=gaps_out(result.gaps),
-    )
-
-
-@router.post("/fractions/{number}/cancel", summary="Cancel a planned fraction")
-def cancel(
-    study_id: StudyId,
-    number: FractionNumber,
-    body: ReasonIn,
-    principal: ApiPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-) -> CancelOut:
-    """The planned fraction will not be given (reason required). Audited."""
-    result = course_write(
-        db,
-        user=principal.user,
-        study_id=study_id,
-        client_address=address,
-        write=lambda: cancel_fractions(
-            db, actor=principal.username, study_id=study_id, reason=body.reason, fractions=[number]
-        ),
-    )
-    return CancelOut(
-        cancelled=list(result.cancelled),
-        new_deviations=[deviation_out(d) for d in result.new_deviations],
-    )
-
-
-@router.post("/compensation", summary="Accept a gap-compensation option")
-def compensate(
-    study_id: StudyId,
-    body: CompensationIn,
-    principal: ApiPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-) -> CompensationOut:
-    """Accept option ``option`` of the course's gap analysis for the missed fractions and
-    change the plan to it; an option breaking a protocol limit needs ``accept_breaks``."""
-    result = course_write(
-        db,
-        user=principal.user,
-        study_id=study_id,
-        client_address=address,
-        write=lambda: accept_compensation(
-            db,
-            actor=principal.username,
-            study_id=study_id,
-            option=body.option,
-            reason=body.reason,
-            accept_breaks=body.accept_breaks,
-        ),
-    )
-    return CompensationOut(
-        option=option_out(body.option, result.option),
-        moves=[
-            MoveOut(number=m.number, from_day=m.from_day, to_day=m.to_day) for m in result.moves
-        ],
-        cancelled=list(result.cancelled),
-        planned_doses=dict(result.planned_doses),
-        new_deviations=[deviation_out(d) for d in result.new_deviations],
-    )
-
-
-@router.post("/deviations/{deviation_id}/acknowledgement", summary="Acknowledge a course deviation")
-def acknowledge(
-    study_id: StudyId,
-    deviation_id: DeviationId,
-    body: ReasonIn,
-    principal: ApiPrincipal,
-    db: DatabaseDep,
-    address: ClientAddress,
-) -> DeviationOut:
-    """The investigator has seen the deviation (a note required); it stays open while it
-    applies. Audited."""
-    record = course_write(
-        db,
-        user=principal.user,
-        study_id=study_id,
-        client_address=address,
-        write=lambda: acknowledge_deviation(
-            db,
-            actor=principal.username,
-            study_id=study_id,
-            deviation_id=deviation_id,
-            reason=body.reason,
-        ),
-    )
-    return deviation_out(record)
