@@ -2,11 +2,14 @@
 adverse event (a grade the CTCAE term does not have and an onset before registration are refused
 next to their fields, nothing stored), an investigator signs an adverse event by re-entering
 the password (a wrong one refused), an investigator records a PROSARC-2 RECIST baseline and
-follow-up and sees the sum of diameters and response computed, and the ECOG form offers 0-5
-only and refuses a status outside them. Screenshots are kept as artefacts.
+follow-up and sees the sum of diameters and response computed, then every lesion and
+measurement on the records they sign, and the ECOG form offers 0-5 only and refuses a status
+outside them. A refused form's page opens at that form, its banner linking to the field.
+Screenshots are kept as artefacts.
 
-Forms are found by the address they post to and fields by their labels within that form, so
-forms added to the outcomes page elsewhere do not change what these tests reach for.
+Forms are found by the address they post to (each ends in the fragment the answer opens at)
+and fields by their labels within that form, so forms added to the outcomes page elsewhere do
+not change what these tests reach for.
 """
 
 from __future__ import annotations
@@ -31,8 +34,50 @@ def _outcomes(study_id: str) -> str:
 
 
 def _form(page: Any, which: str) -> Any:
-    """The outcomes page's form that posts to ``/participants/{id}/outcomes/{which}``."""
-    return page.locator(f"form[action$='/outcomes/{which}']")
+    """The outcomes page's form that posts to ``/participants/{id}/outcomes/{which}#…``."""
+    return page.locator(f"form[action*='/outcomes/{which}#']")
+
+
+def _in_view(page: Any, element: Any) -> bool:
+    """Whether ``element`` is inside the window without scrolling (the page opened there)."""
+    box = element.bounding_box()
+    assert box is not None
+    return bool(box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"])
+
+
+def _banner_links_to(page: Any, field: Any) -> str:
+    """The error banner's link, asserting it points at ``field``; answers its text."""
+    link = page.get_by_role("alert").get_by_role("link")
+    assert link.get_attribute("href") == f"#{field.get_attribute('id')}"
+    text: str = link.inner_text()
+    return text
+
+
+def _error_under_row(page: Any, field: Any) -> str:
+    """The text of the lesion error shown in a full-width row right under ``field``'s row,
+    asserting that ``field`` is marked invalid and described by it and that the message is
+    not squeezed into a cell (as wide as the table, at most two lines)."""
+    row = field.locator("xpath=ancestor::tr[1]")
+    error_row = row.locator("xpath=following-sibling::tr[1]")
+    assert error_row.get_attribute("class") == "row-error"
+    error = error_row.locator(".field-error")
+    assert error.is_visible()
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == error.get_attribute("id")
+    table = row.locator("xpath=ancestor::table[1]").bounding_box()
+    cell = error_row.locator("td").bounding_box()
+    above, shown = row.bounding_box(), error.bounding_box()
+    assert table is not None
+    assert cell is not None
+    assert above is not None
+    assert shown is not None
+    assert cell["width"] > 0.95 * table["width"]  # spans the whole table
+    assert above["y"] + above["height"] <= shown["y"] + 1  # under the lesion's row
+    line = float(error.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert shown["height"] <= 4.5 * line  # wrapped like a sentence, not a word per line
+    assert page.locator(".field-error").count() == 1
+    text: str = error.inner_text()
+    return text
 
 
 def _error_next_to(page: Any, field: Any, *, described: bool = True) -> str:
@@ -79,7 +124,9 @@ def test_a_nurse_records_an_adverse_event_after_errors_shown_next_to_their_field
     form.get_by_label("CTCAE term").fill("Nausea")
     form.get_by_label("Grade", exact=True).select_option("4")  # nausea has no grade 4
     form.get_by_label("Onset", exact=True).fill(REGISTERED.isoformat())
-    form.get_by_label("Attribution to the treatment").select_option("possible")
+    attribution = form.get_by_label("Attribution to the treatment")
+    assert attribution.input_value() == ""  # nothing is assumed: the nurse chooses
+    attribution.select_option("possible")
     form.get_by_role("button", name="Record the adverse event").click()
     page.wait_for_load_state()
     assert "The form was not saved" in page.get_by_role("alert").inner_text()
@@ -97,14 +144,15 @@ def test_a_nurse_records_an_adverse_event_after_errors_shown_next_to_their_field
     page.wait_for_load_state()
     onset = _form(page, "adverse-event").get_by_label("Onset", exact=True)
     message = _error_next_to(page, onset)
-    assert "before registration" in message
+    assert "the onset date 2026-02-01 is before registration (2026-03-02)" in message
+    assert _banner_links_to(page, onset) == "Onset"
     assert _form(page, "adverse-event").get_by_label("Grade", exact=True).input_value() == "2"
     screenshot(page, "outcomes-2-ae-onset-refused")
     assert adverse_events.adverse_events_of(db, actor="nurse.ous", study_id=PALLSOFT) == before
 
     onset.fill(REGISTERED.isoformat())
     _form(page, "adverse-event").get_by_role("button", name="Record the adverse event").click()
-    page.wait_for_url(f"**{_outcomes(PALLSOFT)}?saved=adverse-event")
+    page.wait_for_url(f"**{_outcomes(PALLSOFT)}?saved=adverse-event#form-adverse-event")
     assert page.get_by_role("status").inner_text() == "Saved."
     assert page.locator(".field-error").count() == 0
     after = adverse_events.adverse_events_of(db, actor="nurse.ous", study_id=PALLSOFT)
@@ -149,6 +197,10 @@ def test_an_investigator_signs_an_adverse_event_by_re_entering_the_password(
     password = page.get_by_label("Your password (re-enter to sign)")
     assert _error_next_to(page, password)
     assert password.input_value() == ""  # a password is never sent back
+    assert page.get_by_label("Meaning of the signature").input_value() == (
+        signatures.DEFAULT_MEANING
+    )
+    assert _in_view(page, password)  # the answer opens at the signatures
     assert page.get_by_text("Not signed.").is_visible()
     assert page.locator("li.signature").count() == 0
     screenshot(page, "outcomes-4-sign-wrong-password")
@@ -159,7 +211,7 @@ def test_an_investigator_signs_an_adverse_event_by_re_entering_the_password(
 
     password.fill(PASSWORD)
     page.get_by_role("button", name="Sign", exact=True).click()
-    page.wait_for_url(f"**{record}?signed=true")
+    page.wait_for_url(f"**{record}?signed=true#signatures")
     assert page.get_by_role("status").inner_text() == "The record is signed."
     signed = signatures.signed_record(
         db, actor="inv.ous", study_id=PALLSOFT, entity="adverse_events", entity_id=event.id
@@ -194,9 +246,11 @@ def test_a_recist_baseline_and_follow_up_show_the_sum_and_response_computed(
     baseline.get_by_label("Organ N1", exact=True).fill("bone")
     baseline.get_by_role("button", name="Record the baseline").click()
     page.wait_for_load_state()
-    # A 4 mm lesion is below RECIST's 10 mm: refused in its own row, the entry kept.
+    # A 4 mm lesion is below RECIST's 10 mm: refused in a row under its own, the entry kept.
     diameter = _form(page, "recist-baseline").get_by_label("Diameter (mm) 2", exact=True)
-    assert "4 mm is non-measurable" in _error_next_to(page, diameter, described=False)
+    assert "a CT lesion of 4 mm is non-measurable" in _error_under_row(page, diameter)
+    assert _banner_links_to(page, diameter) == "Diameter (mm), lesion T2"
+    assert _in_view(page, _form(page, "recist-baseline").get_by_role("alert"))
     assert _form(page, "recist-baseline").get_by_label("Lesion N1", exact=True).input_value() == (
         "N1"
     )
@@ -205,7 +259,7 @@ def test_a_recist_baseline_and_follow_up_show_the_sum_and_response_computed(
 
     diameter.fill("25")
     _form(page, "recist-baseline").get_by_role("button", name="Record the baseline").click()
-    page.wait_for_url(f"**{_outcomes(PROSARC)}?saved=recist-baseline")
+    page.wait_for_url(f"**{_outcomes(PROSARC)}?saved=recist-baseline#recist")
     # 30 mm + 25 mm = 55 mm; the non-target lesion is not summed.
     assert page.get_by_text("Baseline of 2026-03-02: sum of diameters 55.0 mm").is_visible()
     follow_up = _form(page, "recist-follow-up")
@@ -216,13 +270,13 @@ def test_a_recist_baseline_and_follow_up_show_the_sum_and_response_computed(
     follow_up.get_by_label("Non-target lesions", exact=True).select_option("non_cr_non_pd")
     screenshot(page, "outcomes-7-recist-baseline-recorded")
     follow_up.get_by_role("button", name="Record the follow-up").click()
-    page.wait_for_url(f"**{_outcomes(PROSARC)}?saved=recist-follow-up")
+    page.wait_for_url(f"**{_outcomes(PROSARC)}?saved=recist-follow-up#recist")
     # 20 + 15 = 35 mm, 36 % below the 55 mm baseline (at least 30 %): a partial response.
     row = page.locator("tr", has=page.get_by_role("link", name="2026-04-13"))
     assert [cell.strip() for cell in row.locator("th, td").all_inner_texts()] == [
         "2026-04-13",
         "35.0",
-        "PR",
+        "PR (partial response)",
     ]
     screenshot(page, "outcomes-8-recist-follow-up-recorded")
     series = tumour.tumour_series(live.world.db, actor="inv.sto", study_id=PROSARC)
@@ -234,7 +288,31 @@ def test_a_recist_baseline_and_follow_up_show_the_sum_and_response_computed(
     page.wait_for_url(re.compile(rf".*/participants/{PROSARC}/recist-follow-ups/\d+$"))
     assert page.get_by_role("heading", name=re.compile(r"^RECIST follow-up \d+")).is_visible()
     assert page.get_by_text("Not signed.").is_visible()
+    # What the investigator signs: each lesion's size and the response computed from them.
+    sizes = page.get_by_role("table", name="Target lesion sizes")
+    assert sizes.locator("tbody tr").all_inner_texts() == ["T1\t20.0 mm", "T2\t15.0 mm"]
+    fields = page.get_by_role("table", name="Evaluation (computed by RECIST 1.1)")
+    shown = dict(
+        zip(
+            fields.locator("th").all_inner_texts(),
+            fields.locator("td").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert shown["Change from baseline"] == "-36.4%"
+    assert shown["Overall response"] == "PR (partial response)"
     screenshot(page, "outcomes-9-recist-follow-up-record")
+
+    page.get_by_role("link", name="Back to the outcomes").click()
+    page.get_by_role("link", name=re.compile("^Baseline of 2026-03-02")).click()
+    page.wait_for_url(re.compile(rf".*/participants/{PROSARC}/recist-baselines/\d+$"))
+    lesions = page.get_by_role("table", name="Lesions at baseline").locator("tbody tr")
+    assert [lesions.nth(i).locator("th, td").all_inner_texts()[:7] for i in range(3)] == [
+        ["T1", "target", "lung", "no", "CT", "–", "30.0 mm (longest diameter)"],
+        ["T2", "target", "liver", "no", "CT", "–", "25.0 mm (longest diameter)"],
+        ["N1", "non-target", "bone", "no", "–", "–", "–"],
+    ]
+    screenshot(page, "outcomes-9b-recist-baseline-record")
 
 
 def test_the_ecog_form_offers_0_to_5_and_refuses_anything_else_next_to_the_field(
@@ -248,12 +326,16 @@ def test_the_ecog_form_offers_0_to_5_and_refuses_anything_else_next_to_the_field
     choices = status.locator("option").evaluate_all("options => options.map(o => o.value)")
     assert choices == ["", "0", "1", "2", "3", "4", "5"]
 
-    # No status chosen.
+    # No status chosen: the answer opens at the form, its banner linking to the field.
     _form(page, "ecog").get_by_role("button", name="Record ECOG").click()
     page.wait_for_load_state()
     status = _form(page, "ecog").get_by_label("ECOG status (0-5)")
     assert "choose the ECOG status" in _error_next_to(page, status)
+    assert _banner_links_to(page, status) == "ECOG status (0-5)"
+    assert page.evaluate("window.scrollY") > 0
+    assert _in_view(page, status)
     screenshot(page, "outcomes-10-ecog-missing")
+    screenshot(page, "outcomes-10b-ecog-missing-window", full_page=False)
 
     # A tampered form sending 6: the server refuses it next to the field as well.
     status.evaluate("select => select.add(new Option('6', '6'))")
@@ -269,7 +351,7 @@ def test_the_ecog_form_offers_0_to_5_and_refuses_anything_else_next_to_the_field
     status.select_option("2")
     _form(page, "ecog").get_by_label("Assessed on").fill(REGISTERED.isoformat())
     _form(page, "ecog").get_by_role("button", name="Record ECOG").click()
-    page.wait_for_url(f"**{_outcomes(PALLSOFT)}?saved=ecog")
+    page.wait_for_url(f"**{_outcomes(PALLSOFT)}?saved=ecog#form-ecog")
     assert page.get_by_text(f"{REGISTERED.isoformat()}: ECOG 2", exact=True).is_visible()
     after = ecog.ecog_history(db, actor="nurse.ous", study_id=PALLSOFT)
     assert [(s.status, s.assessed_on) for s in after if s not in before] == [(2, REGISTERED)]

@@ -55,7 +55,7 @@ def test_the_symptom_form_offers_the_protocols_visits_and_symptoms_in_both_langu
         page = nurse.get(f"/participants/{OUS}/outcomes")
         assert page.status_code == 200, page.text
         html = page.text
-        assert f'action="{RATING}"' in html
+        assert f'action="{RATING}#form-symptom-rating"' in html  # opens at the form
         assert "Enter the patient&#39;s answer" in html
         kinds = {a.id: a.kind for a in protocol.assessments}
         nrs_visits = [v for v in protocol.visits if any(kinds[a] == "nrs" for a in v.assessments)]
@@ -342,3 +342,131 @@ def test_another_sites_user_and_a_post_without_the_token_are_refused_on_shipment
     assert audit_rows(world.db, "sample_receipts") == []
     statuses = _statuses(world, study_id)
     assert (statuses[f"{LABEL}-01"], statuses[f"{LABEL}-02"]) == ("shipped", "stored")
+
+
+# -- the site's lists and shipping by ticking samples (decision 0063) ----------------------------
+
+
+def _ship_ticked(client: Any, ticked: list[str], **fields: str) -> Any:
+    data: dict[str, Any] = {"csrf_token": client.headers["X-CSRF-Token"], "sample": ticked}
+    return client.post(SHIPMENTS, data={**data, **fields}, follow_redirects=False)
+
+
+def _section(text: str, element_id: str) -> str:
+    """The page's text from the element ``element_id`` to the next heading."""
+    start = text.index(f'id="{element_id}"')
+    end = text.find("<h2", start)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_the_page_lists_stored_samples_to_tick_and_shipments_in_transit(world: World) -> None:
+    _stored_aliquots(world)
+    biobank.ship_samples(
+        world.db, actor="inv.ous", labels=[f"{LABEL}-02"], code="SHIP-0", to_location="Biobank"
+    )
+    with _signed_in(world, "inv.ous") as inv:
+        page = inv.get(SHIPMENTS)
+        assert page.status_code == 200, page.text
+        stored = _section(page.text, "stored-samples")
+        assert f'name="sample" value="{LABEL}-01"' in stored
+        assert "F1/R1/B1/A1" in stored
+        assert f"{LABEL}-02" not in stored  # in transit
+        assert f">{LABEL}<" not in stored  # collected, never stored: not offered
+        transit = _section(page.text, "in-transit")
+        assert "SHIP-0" in transit
+        assert "Biobank" in transit
+        assert f"1: {LABEL}-02" in transit
+        assert 'name="shipment" value="SHIP-0"' in transit
+        assert f'action="{SHIPMENTS}/receipt"' in transit
+        assert 'id="ship-labels"' in page.text  # typing or scanning labels is still offered
+        norsk = inv.get(SHIPMENTS, headers={"Accept-Language": "nb"}).text
+        assert "Lagrede prøver klare til sending" in norsk
+        assert "Sendinger underveis" in norsk
+    with _signed_in(world, "monitor") as monitor:  # reads the lists, records nothing
+        read_only = monitor.get(SHIPMENTS).text
+        assert f"{LABEL}-01" in _section(read_only, "stored-samples")
+        assert "SHIP-0" in _section(read_only, "in-transit")
+        assert 'name="sample"' not in read_only
+        assert "/receipt" not in read_only
+    with _signed_in(world, "inv.hus") as other:  # their own site lists none of OUS's
+        own = other.get("/sites/HUS/shipments")
+        assert own.status_code == 200
+        assert LABEL not in own.text
+        assert "SHIP-0" not in own.text
+        assert "No stored samples are ready to ship at this site." in own.text
+        assert "No shipment of this site" in own.text
+
+
+def test_samples_are_shipped_by_ticking_them_and_received_from_their_row(world: World) -> None:
+    study_id = _stored_aliquots(world)
+    with _signed_in(world, "inv.ous") as inv:
+        shipped = _ship_ticked(
+            inv,
+            [f"{LABEL}-01", f"{LABEL}-02"],
+            labels=f"{LABEL}-01",  # also scanned: shipped once
+            shipment="SHIP-T",
+            to_location="PROSARC research biobank",
+        )
+        assert shipped.status_code == 303, shipped.text
+        statuses = _statuses(world, study_id)
+        assert (statuses[f"{LABEL}-01"], statuses[f"{LABEL}-02"]) == ("shipped", "shipped")
+        page = inv.get(SHIPMENTS).text
+        assert "No stored samples are ready to ship at this site." in page
+        assert f"2: {LABEL}-01, {LABEL}-02" in _section(page, "in-transit")
+        received = _form(inv, f"{SHIPMENTS}/receipt", shipment="SHIP-T", missing="", condition="")
+        assert received.status_code == 303, received.text
+        statuses = _statuses(world, study_id)
+        assert (statuses[f"{LABEL}-01"], statuses[f"{LABEL}-02"]) == ("received", "received")
+        assert "No shipment of this site" in inv.get(SHIPMENTS).text
+    assert _codes(world) == ["SHIP-T"]
+
+
+def test_an_unstored_sample_or_an_overlong_condition_is_refused_and_the_ticks_are_kept(
+    world: World,
+) -> None:
+    study_id = _stored_aliquots(world)
+    before = audit_count(world.db)
+    with _signed_in(world, "inv.ous") as inv:
+        unstored = _ship_ticked(
+            inv, [f"{LABEL}-01"], labels=LABEL, shipment="SHIP-U", to_location="Biobank"
+        )
+        assert unstored.status_code == 422
+        assert _between(unstored.text, 'id="ship-labels"', "ship-labels-error", 'id="ship-code"')
+        assert f"{LABEL} was collected but never stored" in unstored.text
+        assert f'value="{LABEL}-01" checked' in unstored.text
+        assert f'value="{LABEL}-02" checked' not in unstored.text
+        long = _ship_ticked(
+            inv, [f"{LABEL}-01"], shipment="SHIP-U", to_location="Biobank", condition="x" * 65
+        )
+        assert long.status_code == 422
+        assert _between(
+            long.text, 'id="ship-condition"', "ship-condition-error", "Record the shipment"
+        )
+        assert "give at most 64 characters" in long.text
+        future = _ship_ticked(
+            inv, [f"{LABEL}-01"], shipment="SHIP-U", to_location="B", shipped_at="2026-03-03T12:00"
+        )
+        assert future.status_code == 422
+        assert _between(future.text, 'id="ship-at"', "ship-shipped_at-error", 'id="ship-courier"')
+        nothing = _ship_ticked(inv, [], shipment="SHIP-U", to_location="Biobank")
+        assert nothing.status_code == 422
+        assert _between(nothing.text, 'id="ship-labels"', "ship-labels-error", 'id="ship-code"')
+    assert audit_count(world.db) == before
+    assert _statuses(world, study_id)[f"{LABEL}-01"] == "stored"
+
+
+def test_another_sites_user_gets_the_same_refusal_for_a_received_shipment(world: World) -> None:
+    _stored_aliquots(world)
+    for n, code in ((1, "SHIP-OPEN"), (2, "SHIP-DONE")):
+        biobank.ship_samples(
+            world.db, actor="inv.ous", labels=[f"{LABEL}-0{n}"], code=code, to_location="X"
+        )
+    biobank.receive_shipment(world.db, actor="inv.ous", code="SHIP-DONE")
+    with _signed_in(world, "inv.hus") as other:
+        pages = [
+            _form(other, "/sites/HUS/shipments/receipt", shipment=code, missing="NOT-IN-IT")
+            for code in ("SHIP-OPEN", "SHIP-DONE")
+        ]
+    assert [p.status_code for p in pages] == [403, 403]
+    assert "received" not in pages[1].text.replace("receive samples", "")
+    assert pages[0].text == pages[1].text

@@ -1,20 +1,24 @@
 """The outcome pages: a site's follow-up (visits due, open adverse events with SAE deadlines),
-the participant's outcome forms with validation errors next to their fields, and signing a
-record on its page (name, UTC time, meaning; voided by an edit); another site refused."""
+the participant's outcome forms with validation errors next to their fields (a lesion's in a
+full-width row under it, the input marked invalid) and a banner in the form linking to the
+field by its label, and signing a record on its page (name, UTC time, meaning; voided by an
+edit); another site refused."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
-from radtrial.services.outcomes.adverse_events import record_adverse_event
+from radtrial.clinical.recist import TargetLesion
+from radtrial.services.outcomes import tumour
+from radtrial.services.outcomes.adverse_events import adverse_events_of, record_adverse_event
 from tests.api.support import PASSWORD, World, client_for, sign_in
 
 
 def test_the_follow_up_page_lists_open_adverse_events_with_their_sae_deadline(
     world: World,
 ) -> None:
-    from datetime import date
-
     record_adverse_event(
         world.db,
         actor="nurse.ous",
@@ -123,12 +127,14 @@ def test_the_outcome_forms_show_a_validation_error_next_to_its_field(world: Worl
             t1_mm="4",
         )
         assert small.status_code == 422
-        assert _between(
-            small.text,
-            'name="t1_mm"',
-            "recist-baseline-target_lesions[T1]-error",
-            'name="t1_nodal"',
+        # In a full-width row under the lesion's row, the diameter marked invalid.
+        assert _between(small.text, 'name="t1_index"', "bl-t1-error", 'name="t2_id"')
+        assert '<tr class="row-error"><td colspan="5"><p class="field-error" id="bl-t1-error">' in (
+            small.text
         )
+        assert 'name="t1_mm" type="text" inputmode="decimal" size="6" value="4" ' in small.text
+        assert 'aria-invalid="true" aria-describedby="bl-t1-error"' in small.text
+        assert "a CT lesion of 4 mm is non-measurable" in small.text
         ok = _form(
             sarcoma,
             "/participants/PROS-STO-0001/outcomes/recist-baseline",
@@ -223,3 +229,144 @@ def test_a_sample_time_typed_on_the_page_is_the_sites_local_time(world: World) -
     assert [(s.label, s.collected_at.isoformat()) for s in stored] == [
         ("PRS2-OUS-PL-BL", "2026-03-02T09:00:00+00:00")
     ]
+
+
+def _banner(html: str, form_id: str) -> str:
+    """The error banner, asserting it sits inside the form ``form_id`` (where the answer
+    opens: the form's action ends in a fragment) and links to an element of the page."""
+    match = re.search(r'<div class="error" role="alert" id="form-error">(.*?)</div>', html, re.S)
+    assert match is not None
+    start = html.index(f'<form id="{form_id}"')
+    assert start < match.start() < html.index("</form>", start)
+    target = re.search(r'<a href="#([^"]+)">', match.group(1))
+    assert target is not None
+    assert f'id="{target.group(1)}"' in html
+    return match.group(1)
+
+
+def test_the_error_banner_links_to_the_field_by_its_label(world: World) -> None:
+    with _signed_in(world, "nurse.ous") as nurse:
+        page = nurse.get(f"/participants/{OUS}/outcomes").text
+        assert f'action="/participants/{OUS}/outcomes/ecog#form-ecog"' in page
+        assert 'id="form-ecog"' in page
+        no_status = _form(nurse, f"/participants/{OUS}/outcomes/ecog", status="")
+        banner = _banner(no_status.text, "form-ecog")
+        assert '<a href="#ecog-status">ECOG status (0-5)</a>' in banner
+        assert "Field:" not in banner
+        early = _form(
+            nurse,
+            f"/participants/{OUS}/outcomes/adverse-event",
+            term="Diarrhea",
+            grade="2",
+            onset_on="2026-02-01",
+            attribution="possible",
+        )
+        assert '<a href="#ae-onset">Onset</a>' in _banner(early.text, "form-adverse-event")
+        # The onset is named as what was typed, at the same location as before.
+        assert (
+            '<p class="field-error" id="adverse-event-onset_on-error">the onset date 2026-02-01 '
+            "is before registration (2026-03-02)</p>"
+        ) in early.text
+        assert "assessment date" not in early.text
+        norsk = nurse.post(
+            f"/participants/{OUS}/outcomes/ecog",
+            data={"csrf_token": nurse.headers["X-CSRF-Token"], "status": ""},
+            headers={"Accept-Language": "nb"},
+        )
+        assert '<a href="#ecog-status">ECOG-status (0–5)</a>' in _banner(norsk.text, "form-ecog")
+    with _signed_in(world, "inv.sto") as sarcoma:
+        small = _form(
+            sarcoma,
+            "/participants/PROS-STO-0001/outcomes/recist-baseline",
+            assessed_on="2026-03-02",
+            t1_id="T1",
+            t1_organ="lung",
+            t1_mm="30",
+            t2_id="T2",
+            t2_organ="liver",
+            t2_mm="4",
+        )
+        banner = _banner(small.text, "form-recist-baseline")
+        assert '<a href="#bl-t2-mm">Diameter (mm), lesion T2</a>' in banner
+        assert "target_lesions[" not in small.text
+        assert 'action="/participants/PROS-STO-0001/outcomes/recist-baseline#recist"' in small.text
+        node = _form(
+            sarcoma,
+            "/participants/PROS-STO-0001/outcomes/recist-baseline",
+            assessed_on="2026-03-02",
+            t1_id="T1",
+            t1_organ="lung",
+            t1_mm="30",
+            n1_id="N1",
+            n1_organ=" ",
+        )
+        assert '<a href="#bl-n1-organ">Organ, lesion N1</a>' in _banner(
+            node.text, "form-recist-baseline"
+        )
+        assert '<tr class="row-error"><td colspan="2"><p class="field-error" id="bl-n1-error">' in (
+            node.text
+        )
+        assert 'aria-invalid="true" aria-describedby="bl-n1-error"' in node.text
+
+
+def test_a_follow_up_size_error_marks_that_lesions_input(world: World) -> None:
+    tumour.record_baseline(
+        world.db,
+        actor="inv.sto",
+        study_id="PROS-STO-0001",
+        assessed_on=date(2026, 3, 2),
+        targets=[
+            TargetLesion(lesion_id="T1", organ="lung", baseline_mm=30),
+            TargetLesion(lesion_id="T2", organ="liver", baseline_mm=25),
+        ],
+    )
+    world.clock.advance(days=42)
+    path = "/participants/PROS-STO-0001/outcomes/recist-follow-up"
+    with _signed_in(world, "inv.sto") as inv:
+        negative = _form(inv, path, assessed_on="2026-04-13", size_T1="-3", size_T2="15")
+        assert negative.status_code == 422
+        assert _between(negative.text, 'id="fu-size-1"', "fu-size-1-error", 'id="fu-size-2"')
+        assert 'aria-invalid="true" aria-describedby="fu-size-1-error"' in negative.text
+        assert '<a href="#fu-size-1">Target lesion T1 (lung), mm</a>' in _banner(
+            negative.text, "form-recist-follow-up"
+        )
+        typo = _form(inv, path, assessed_on="2026-04-13", size_T1="20", size_T2="1S")
+        assert _between(typo.text, 'id="fu-size-2"', "fu-size-2-error", 'id="fu-non-target"')
+        assert 'aria-invalid="true" aria-describedby="fu-size-2-error"' in typo.text
+        assert typo.text.count('class="field-error"') == 1
+
+
+def test_the_attribution_starts_empty_and_is_required(world: World) -> None:
+    before = adverse_events_of(world.db, actor="nurse.ous", study_id=OUS)
+    with _signed_in(world, "nurse.ous") as nurse:
+        page = nurse.get(f"/participants/{OUS}/outcomes").text
+        select = re.search(r'<select id="ae-attribution"[^>]*>(.*?)</select>', page, re.S)
+        assert select is not None
+        assert select.group(0).startswith('<select id="ae-attribution" name="attribution" required')
+        assert re.findall(r'<option value="([a-z]*)"', select.group(1)) == [
+            "",
+            "unrelated",
+            "unlikely",
+            "possible",
+            "probable",
+            "definite",
+        ]
+        assert "selected" not in select.group(1)
+        assert '<option value="">choose…</option>' in select.group(1)
+        fields = {"term": "Diarrhea", "grade": "2", "onset_on": "2026-03-02"}
+        unchosen = _form(nurse, f"/participants/{OUS}/outcomes/adverse-event", **fields)
+        assert unchosen.status_code == 422
+        assert _between(
+            unchosen.text,
+            'id="ae-attribution"',
+            "adverse-event-attribution-error",
+            '<fieldset id="ae-seriousness">',
+        )
+        assert (
+            'required aria-invalid="true" aria-describedby="adverse-event-attribution-error"'
+            in (unchosen.text)
+        )
+        kept = re.search(r'<select id="ae-attribution".*?</select>', unchosen.text, re.S)
+        assert kept is not None
+        assert "selected" not in kept.group(0)  # still nothing chosen for the nurse
+    assert adverse_events_of(world.db, actor="nurse.ous", study_id=OUS) == before

@@ -22,6 +22,7 @@ from radtrial.web import (
     plan_qa,
     portal,
     portal_invitations,
+    records,
 )
 
 __all__ = ["STATIC_DIR", "install"]
@@ -37,6 +38,7 @@ def install(app: FastAPI) -> None:
     app.include_router(course.router)
     app.include_router(plan_qa.router)
     app.include_router(outcomes.router)
+    app.include_router(records.router)
     app.include_router(biobank.router)
     app.include_router(portal.router)
     app.include_router(portal_invitations.router)

@@ -8,12 +8,16 @@ visits that schedule the NRS or the global impression, the NRS range, the sympto
 whether the analgesic question applies to the chosen symptom); what is posted goes to the same
 service as ``POST /api/v1/participants/{id}/symptom-ratings``
 (:func:`radtrial.services.outcomes.pro.record_symptom`), which validates it.
+
+:func:`error_target` places a refused form's error on the outcomes page: the element its
+``location`` names (a field, the input of a lesion's row, a lesion table, or the form itself)
+with the translated label the error banner links to it by.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,8 +34,10 @@ from radtrial.services.outcomes import pro
 
 __all__ = [
     "IMPRESSIONS",
+    "ErrorTarget",
     "SymptomForm",
     "SymptomVisit",
+    "error_target",
     "form_instant",
     "record_symptom_rating",
     "symptom_form",
@@ -163,3 +169,163 @@ def record_symptom_rating(
         analgesic_increased=None if not analgesic else analgesic == "yes",
         symptom=form.get("symptom", "").strip() or None,
     )
+
+
+# -- where a refused form's error is shown ----------------------------------------------------
+
+#: The element id and label key of each form's fields, by the field name an error's location
+#: starts with.
+_FIELDS: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "adverse-event": {
+        "term": ("ae-term", "outcomes.term"),
+        "specify": ("ae-specify", "outcomes.specify"),
+        "grade": ("ae-grade", "outcomes.grade"),
+        "onset_on": ("ae-onset", "outcomes.onset"),
+        "resolved_on": ("ae-resolved", "outcomes.resolved_on"),
+        "attribution": ("ae-attribution", "outcomes.attribution"),
+        "seriousness": ("ae-seriousness", "outcomes.seriousness"),
+        "outcome": ("ae-outcome", "outcomes.ae_outcome"),
+    },
+    "ecog": {
+        "status": ("ecog-status", "outcomes.ecog_status"),
+        "assessed_on": ("ecog-date", "outcomes.assessed_on"),
+    },
+    "symptom-rating": {
+        "visit": ("pro-visit", "outcomes.visit"),
+        "answered_at": ("pro-answered", "outcomes.pro.answered_at_short"),
+        "symptom": ("pro-symptom", "outcomes.pro.symptom"),
+        "nrs": ("pro-nrs", "outcomes.pro.nrs_short"),
+        "analgesic_increased": ("pro-analgesic", "outcomes.pro.analgesic_short"),
+        "global_impression": ("pro-impression", "outcomes.pro.impression"),
+    },
+    "recist-baseline": {"assessed_on": ("bl-date", "outcomes.assessed_on")},
+    "recist-follow-up": {
+        "assessed_on": ("fu-date", "outcomes.assessed_on"),
+        "non_target": ("fu-non-target", "outcomes.non_target"),
+        "new_lesions": ("fu-new", "outcomes.new_lesions"),
+    },
+    "sample": {
+        "label": ("s-label", "outcomes.label"),
+        "sample_type": ("s-type", "outcomes.sample_type"),
+        "visit": ("s-visit", "outcomes.visit"),
+        "visit_id": ("s-visit", "outcomes.visit"),
+        "collected_at": ("s-collected", "outcomes.collected_at"),
+        "volume_ml": ("s-volume", "outcomes.volume_ml"),
+    },
+    "storage": {
+        "label": ("st-label", "outcomes.label"),
+        **{p: (f"st-{p}", f"outcomes.part.{p}") for p in ("freezer", "rack", "box", "position")},
+    },
+}
+#: Each form's heading, naming an error no field of the form holds.
+_TITLES = {
+    "adverse-event": "outcomes.adverse_events",
+    "ecog": "outcomes.ecog",
+    "symptom-rating": "outcomes.pro.record_title",
+    "recist-baseline": "outcomes.baseline",
+    "recist-follow-up": "outcomes.follow_up",
+    "sample": "outcomes.collect",
+    "storage": "outcomes.store",
+}
+#: The input of a baseline lesion's row a ``…_lesions[<id>].<part>`` error marks, and its
+#: column's label; any other part marks the lesion id.
+_LESION_INPUTS = {
+    "lesion_id": ("id", "outcomes.lesion_id"),
+    "organ": ("organ", "outcomes.organ"),
+    "baseline_mm": ("mm", "outcomes.diameter_mm"),
+    "nodal": ("nodal", "outcomes.nodal"),
+    "irradiated_index": ("index", "outcomes.irradiated_index"),
+}
+_LESION = re.compile(r"(target|non_target)_lesions\[(.+?)\](?:\.(\w+))?")
+_SIZE = re.compile(r"(?:sizes|diameters_mm)\[(.+)\]")
+_ROW_ID = re.compile(r"([tn])(\d{1,2})_id")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorTarget:
+    """Where the outcomes page shows a refused form's error.
+
+    ``place`` is ``field`` (the message right after the element ``field_id``, which is marked
+    invalid), ``row`` (a full-width row under the lesion row ``row``, its input ``field_id``
+    marked invalid), ``table`` (under the lesion table ``field_id``) or ``form`` (in the form's
+    banner: no field holds it). The banner links to ``field_id`` by ``label``; ``error_id`` is
+    the message's id.
+    """
+
+    form: str
+    place: str
+    field_id: str
+    error_id: str
+    label: str
+    row: str | None = None
+
+
+def _lesion_target(
+    t: Callable[..., str], form: str, name: str, values: Mapping[str, str]
+) -> ErrorTarget | None:
+    match = _LESION.fullmatch(name)
+    if match is None:
+        return None
+    kind, lesion, part = match.groups()
+    prefix = "t" if kind == "target" else "n"
+    for key, typed in values.items():
+        row = _ROW_ID.fullmatch(key)
+        if row is None or row.group(1) != prefix or typed.strip() != lesion:
+            continue
+        column, label = _LESION_INPUTS.get(part or "", _LESION_INPUTS["lesion_id"])
+        if prefix == "n" and column not in ("id", "organ"):
+            column, label = _LESION_INPUTS["lesion_id"]
+        where = f"bl-{prefix}{row.group(2)}"
+        return ErrorTarget(
+            form,
+            "row",
+            f"{where}-{column}",
+            f"{where}-error",
+            t("outcomes.error_in_row", field=t(label), lesion=lesion),
+            row=f"{prefix}{row.group(2)}",
+        )
+    return None
+
+
+def error_target(
+    t: Callable[..., str],
+    form: str,
+    location: str | None,
+    values: Mapping[str, str],
+    *,
+    follow_up_targets: Sequence[tuple[str, str]] = (),
+    symptom_chosen: bool = False,
+) -> ErrorTarget:
+    """Where the outcomes page shows the error at ``location`` of the refused ``form``.
+
+    ``values`` are the posted fields (which row holds a baseline lesion), ``follow_up_targets``
+    the baseline's target lesions (id, organ) in the follow-up form's order, ``symptom_chosen``
+    whether the target symptom is already chosen (then shown as text, not asked).
+    """
+    name = (location or "").removeprefix("body.")
+    if form == "recist-baseline":
+        found = _lesion_target(t, form, name, values)
+        if found is not None:
+            return found
+        if name.startswith("non_target_lesions"):
+            label = t("outcomes.non_target_lesions")
+            return ErrorTarget(form, "table", "bl-non-targets", "bl-non-targets-error", label)
+        if name.startswith("target_lesions") or name in ("lesion_id", "irradiated_index"):
+            label = t("outcomes.target_lesions")
+            return ErrorTarget(form, "table", "bl-targets", "bl-targets-error", label)
+    size = _SIZE.fullmatch(name) if form == "recist-follow-up" else None
+    if size is not None:
+        for index, (lesion, organ) in enumerate(follow_up_targets, 1):
+            if lesion == size.group(1):
+                label = t("outcomes.lesion_size", lesion=lesion, organ=organ)
+                return ErrorTarget(
+                    form, "field", f"fu-size-{index}", f"fu-size-{index}-error", label
+                )
+    fields = _FIELDS.get(form, {})
+    base = name if name in fields else re.split(r"[\[.]", name, maxsplit=1)[0]
+    if base in fields:
+        field_id, label = fields[base]
+        if field_id == "pro-symptom" and symptom_chosen:
+            field_id = "pro-chosen"
+        return ErrorTarget(form, "field", field_id, f"{form}-{base}-error", t(label))
+    return ErrorTarget(form, "form", f"form-{form}", f"{form}-error", t(_TITLES.get(form, "")))

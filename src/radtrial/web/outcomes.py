@@ -2,10 +2,12 @@
 report deadlines) at ``/sites/{code}/follow-up``; a participant's outcome forms (adverse event,
 ECOG, RECIST baseline with target and non-target lesion rows, RECIST follow-up with new lesions,
 the staff-entered target-symptom rating (:mod:`radtrial.web.outcome_forms`), sample collection
-and storage) at ``/participants/{study_id}/outcomes``, each showing a
-validation error next to the field its ``location`` names; and a signable record (adverse event,
-RECIST baseline or follow-up) with its signatures and a sign form (password re-entry) at
-``/participants/{study_id}/{adverse-events|recist-baselines|recist-follow-ups}/{id}``.
+and storage) at ``/participants/{study_id}/outcomes``. A refused form shows its error next to
+the field its ``location`` names (a lesion's error in a full-width row under the lesion's row),
+the field marked invalid, and a banner inside the form linking to the field by its label; each
+form posts to an address ending in its own fragment (``#form-ecog``, ``#recist``), so the page
+that answers, and the page a saved form is sent back to, open at that form. The signable
+records' pages are :mod:`radtrial.web.records`.
 
 The page asks the same services and the same site-isolation policy as the API
 (:mod:`radtrial.services.outcome_views`, :mod:`radtrial.services.outcomes.visits`): a site
@@ -14,30 +16,31 @@ whose participants the user may not read is refused (403, logged).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from radtrial.api.deps import ClientAddress, DatabaseDep, PolicyDep
+from radtrial.api.deps import ClientAddress, DatabaseDep
 from radtrial.api.errors import status_of
 from radtrial.api.schemas import SITE_PATTERN, SLUG_PATTERN
 from radtrial.clinical.recist.lesions import NonTargetLesion, TargetLesion
-from radtrial.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    RadtrialError,
-    TooManyAttempts,
-)
-from radtrial.services import outcome_views, participants, signatures
+from radtrial.errors import Conflict, InvalidInput, NotFound, RadtrialError
+from radtrial.services import outcome_views, participants
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
 from radtrial.web.forms import form_date
-from radtrial.web.outcome_forms import form_instant, record_symptom_rating, symptom_form
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.i18n import translate
+from radtrial.web.outcome_forms import (
+    error_target,
+    form_instant,
+    record_symptom_rating,
+    symptom_form,
+)
+from radtrial.web.pages import FormData, WebPrincipal, check_form_token, language_of, render
+from radtrial.web.record_view import response_name
 
-__all__ = ["router"]
+__all__ = ["FORMS", "StudyIdPath", "error_field", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -126,6 +129,27 @@ def _outcomes_page(
     series = tumour.tumour_series(db, actor=actor, study_id=study_id)
     symptom = symptom_form(db, principal, study_id)
     samples = biobank.participant_samples(db, actor=actor, study_id=study_id)
+    t = partial(translate, language_of(request))
+    targets = [
+        (lesion.lesion_id, lesion.organ)
+        for lesion in (series.baseline.lesions if series.baseline is not None else ())
+        if lesion.role == "target"
+    ]
+    target = None
+    if error is not None and form is not None:
+        target = error_target(
+            t,
+            form,
+            error.location,
+            values or {},
+            follow_up_targets=targets,
+            symptom_chosen=symptom is not None and symptom.symptom is not None,
+        )
+    on_page = {
+        "recist-baseline": series.baseline is None,
+        "recist-follow-up": series.baseline is not None,
+        "symptom-rating": symptom is not None,
+    }
     return render(
         request,
         "outcomes_participant.html",
@@ -142,9 +166,11 @@ def _outcomes_page(
         non_target_rows=range(1, NON_TARGET_ROWS + 1),
         form=form,
         error=error,
-        error_field=error_field(error.location) if error is not None else None,
+        target=target,
+        form_on_page=on_page.get(form or "", True),
         values=values or {},
         saved=saved,
+        response=partial(response_name, t),
     )
 
 
@@ -170,6 +196,10 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
         grade = get("grade", "").strip()
         if not grade.isdigit():
             raise InvalidInput("choose the CTCAE grade (1-5)", location="grade")
+        if not get("attribution", "").strip():
+            raise InvalidInput(
+                "choose how likely the treatment caused the event", location="attribution"
+            )
         adverse_events.record_adverse_event(
             db,
             actor=actor,
@@ -316,104 +346,3 @@ def outcomes_submit(
             values=dict(form),
         )
     return RedirectResponse(f"/participants/{study_id}/outcomes?saved={which}", status_code=303)
-
-
-# -- a signable record and its signatures ----------------------------------------------------
-
-_KINDS = {
-    "adverse-events": "adverse_events",
-    "recist-baselines": "tumour_baselines",
-    "recist-follow-ups": "tumour_follow_ups",
-}
-
-
-def _record_page(
-    request: Request,
-    db: DatabaseDep,
-    principal: WebPrincipal,
-    study_id: str,
-    kind: str,
-    record_id: int,
-    *,
-    error: RadtrialError | None = None,
-    signed: bool = False,
-) -> Response:
-    record = signatures.signed_record(
-        db, actor=principal.username, study_id=study_id, entity=_KINDS[kind], entity_id=record_id
-    )
-    return render(
-        request,
-        "outcomes_record.html",
-        principal=principal,
-        status_code=status_of(error) if error is not None else 200,
-        study_id=study_id,
-        kind=kind,
-        record=record,
-        error=error,
-        error_field=error_field(error.location) if error is not None else None,
-        signed=signed,
-        default_meaning=signatures.DEFAULT_MEANING,
-    )
-
-
-def _show(kind: str) -> Any:
-    def show(
-        request: Request,
-        study_id: StudyIdPath,
-        record_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-        principal: WebPrincipal,
-        db: DatabaseDep,
-        address: ClientAddress,
-        signed: bool = False,
-    ) -> Response:
-        outcome_views.authorise_outcome_read(
-            db, user=principal.user, study_id=study_id, entity=_KINDS[kind], client_address=address
-        )
-        return _record_page(request, db, principal, study_id, kind, record_id, signed=signed)
-
-    return show
-
-
-def _sign(kind: str) -> Any:
-    def sign(
-        request: Request,
-        study_id: StudyIdPath,
-        record_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-        principal: WebPrincipal,
-        db: DatabaseDep,
-        policy: PolicyDep,
-        address: ClientAddress,
-        form: FormData,
-    ) -> Response:
-        check_form_token(principal, form.get("csrf_token", ""))
-        participants.authorise_participant_write(
-            db, user=principal.user, study_id=study_id, client_address=address
-        )
-        try:
-            signatures.sign_record(
-                db,
-                policy,
-                actor=principal.username,
-                study_id=study_id,
-                entity=_KINDS[kind],
-                entity_id=record_id,
-                password=form.get("password", ""),
-                meaning=form.get("meaning", ""),
-                client_address=address,
-            )
-        except (InvalidInput, NotAuthenticated, TooManyAttempts) as error:
-            return _record_page(request, db, principal, study_id, kind, record_id, error=error)
-        return RedirectResponse(
-            f"/participants/{study_id}/{kind}/{record_id}?signed=true", status_code=303
-        )
-
-    return sign
-
-
-for _kind in _KINDS:
-    router.add_api_route(
-        f"/participants/{{study_id}}/{_kind}/{{record_id}}", _show(_kind), methods=["GET"]
-    )
-    router.add_api_route(
-        f"/participants/{{study_id}}/{_kind}/{{record_id}}/sign", _sign(_kind), methods=["POST"]
-    )

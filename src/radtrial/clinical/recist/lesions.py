@@ -60,6 +60,15 @@ class Modality(StrEnum):
     CALLIPER = "calliper"
 
 
+#: How a message names each modality.
+_MODALITY_NAMES = {
+    Modality.CT: "CT",
+    Modality.MRI: "MRI",
+    Modality.CHEST_XRAY: "chest X-ray",
+    Modality.CALLIPER: "calliper-measured",
+}
+
+
 def minimum_measurable_mm(
     *, nodal: bool, modality: Modality, slice_thickness_mm: float | None = None
 ) -> float:
@@ -215,8 +224,9 @@ class Baseline:
             )
         if size < lesion.minimum_mm:
             raise invalid(
-                f"a {lesion.modality.value} lesion of {size:g} mm is non-measurable; targets need "
-                f"≥ {lesion.minimum_mm:g} mm (RECIST 1.1 §3.1.1): record it as a non-target lesion",
+                f"a {_MODALITY_NAMES[lesion.modality]} lesion of {size:g} mm is non-measurable; "
+                f"targets need ≥ {lesion.minimum_mm:g} mm (RECIST 1.1 §3.1.1): record it as a "
+                "non-target lesion",
                 f"{where}.baseline_mm",
                 "not_measurable",
                 minimum_mm=lesion.minimum_mm,

@@ -50,6 +50,17 @@ __all__ = [
 #: Roles that record outcomes for a participant, at the participant's site.
 OUTCOME_ROLES = ENROLMENT_ROLES
 
+#: What the date a field gives is called in a refusal (any other field: "assessment date").
+_DAY_NAMES = {
+    "onset_on": "onset date",
+    "event_on": "event date",
+    "died_on": "date of death",
+    "off_on": "off-study date",
+    "known_alive_on": "date last known alive",
+    "collected_at": "collection date",
+    "answered_at": "answer date",
+}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -68,14 +79,30 @@ class Entry:
     now: datetime
 
     def check_day(self, day: date, field: str) -> date:
-        """``day`` refused before registration, in the future or after death."""
-        check_assessment_date(
-            day, registered_on=self.facts.registered_on, today=self.today, field=field
-        )
+        """``day`` refused before registration, in the future or after death; the message names
+        the date by what ``field`` is (the onset date, the date of death, …)."""
+        name = _DAY_NAMES.get(field, "assessment date")
+        try:
+            check_assessment_date(
+                day, registered_on=self.facts.registered_on, today=self.today, field=field
+            )
+        except InvalidInput as error:
+            if error.detail.get("reason") == "before_registration":
+                message = (
+                    f"the {name} {day.isoformat()} is before registration "
+                    f"({self.facts.registered_on.isoformat()})"
+                )
+            else:
+                message = (
+                    f"the {name} {day.isoformat()} is in the future "
+                    f"(today is {self.today.isoformat()})"
+                )
+            raise InvalidInput(message, location=error.location, detail=error.detail) from None
         death = self.facts.death_on
         if death is not None and day > death:
             raise InvalidInput(
-                f"{day.isoformat()} is after the participant's death on {death.isoformat()}",
+                f"the {name} {day.isoformat()} is after the participant's death on "
+                f"{death.isoformat()}",
                 location=field,
                 detail={"reason": "after_death"},
             )
