@@ -314,6 +314,15 @@ def test_a_sample_goes_from_collection_to_a_position_a_shipment_and_a_receipt(
         assert taken.status_code == 422, taken.text
         assert error_of(taken)["location"] == "position"
         assert f"{label}-01" in str(error_of(taken)["message"])
+        # A sample never stored is not shipped (decision 0063); stored, it is.
+        unstored = inv.post(
+            "/api/v1/shipments",
+            json={"labels": [f"{label}-01", f"{label}-02"], "code": "SHIP-1", "to_location": "B"},
+        )
+        assert unstored.status_code == 422, unstored.text
+        assert error_of(unstored)["location"] == "labels"
+        assert error_of(unstored)["detail"] == {"reason": "not_stored", "labels": [f"{label}-02"]}
+        _post(inv, f"/samples/{label}-02/storage", {**position, "position": "A2"}, status=200)
         shipped = _post(
             inv,
             "/shipments",

@@ -532,3 +532,128 @@ def test_no_role_reaches_or_writes_a_course_of_a_site_it_may_not_see(
     assert leaks == []
     assert wrongly_refused == []
     assert refused_writes > 30
+
+
+# -- a site's biobank lists (tests/api/test_biobank_routes.py) ----------------------------------
+
+
+def test_no_role_lists_samples_or_shipments_of_a_site_it_may_not_see(world: World) -> None:
+    """``/sites/{code}/samples`` and ``/shipments`` for every user at every site, with and
+    without ``?trial=``: 403 exactly where the user may read no participant (in the trial asked
+    about), and otherwise only rows of participants the user may read. A world of its own, so
+    the participants it enrols do not reach the shared world's list tests."""
+    from radtrial.services import consent, registration, screening
+    from radtrial.services.outcomes import biobank
+    from tests.outcomes_support import _prosarc_data
+
+    made: dict[tuple[str, str], set[str]] = {}  # (trial, site) -> labels
+    shipped: dict[tuple[str, str], dict[str, str]] = {}  # (trial, site) -> {label: shipment}
+    for site, actor in (("OUS", "inv.ous"), ("STO", "inv.sto")):
+        with world.db.unit_of_work("setup", reason=f"{site} recruits for PROSARC-2") as uow:
+            uow.sites.upsert_trial_site(
+                trial_slug="prosarc2", site_code=site, status="recruiting", roles=["recruiting"]
+            )
+        today = world.clock().date()
+        handle = screening.screen(
+            world.db,
+            actor=actor,
+            trial_slug="prosarc2",
+            data=_prosarc_data(today),
+            site_code=site,
+            confirm=["I7", "E1", "E4"],
+        ).screening.screening_id
+        consent.record_consent(
+            world.db,
+            actor=actor,
+            trial_slug="prosarc2",
+            screening_id=handle,
+            document_version="1.0",
+            consented_on=today,
+            optional={"biobank": True},
+        )
+        study_id = registration.register(
+            world.db, actor=actor, trial_slug="prosarc2", screening_id=handle
+        ).participant.study_id
+        label = f"{site}-PL"
+        samples = biobank.collect_sample(
+            world.db,
+            actor=actor,
+            study_id=study_id,
+            label=label,
+            sample_type="plasma",
+            visit_id="baseline",
+            aliquots=2,
+        )
+        for n in (1, 2):
+            biobank.store_sample(
+                world.db,
+                actor=actor,
+                label=f"{label}-0{n}",
+                freezer=f"{site}-F1",
+                rack="R1",
+                box="B1",
+                position=f"A{n}",
+            )
+        biobank.ship_samples(
+            world.db,
+            actor=actor,
+            labels=[f"{label}-02"],
+            code=f"SHIP-{site}",
+            to_location="Central lab",
+        )
+        made[("prosarc2", site)] = {s.label for s in samples}
+        shipped[("prosarc2", site)] = {f"{label}-02": f"SHIP-{site}"}
+
+    leaks, wrongly_refused, checked, rows_seen = [], [], 0, 0
+    for username in USERS:
+        grant_list = [(r.value, t, s) for r, t, s in USERS[username]]
+
+        def may(
+            trial: str, site: str, grants: list[tuple[str, str | None, str | None]] = grant_list
+        ) -> bool:
+            return oracle.may(grants, True, "participant.read", trial, site)
+
+        client = client_for(world.db)
+        sign_in(client, world, username)
+        with client:
+            for site in ("OUS", "HUS", "STO", "UNN"):
+                for trial in (None, "pallsoft", "prosarc2"):
+                    trials = ("pallsoft", "prosarc2") if trial is None else (trial,)
+                    allowed = any(may(t, site) for t in trials)
+                    readable = [t for t in trials if may(t, site)]
+                    query = "" if trial is None else f"?trial={trial}"
+                    for noun in ("samples", "shipments"):
+                        path = f"/api/v1/sites/{site}/{noun}{query}"
+                        response = client.get(path)
+                        checked += 1
+                        assert response.status_code in {200, 403}, (username, path, response.text)
+                        if response.status_code == 403:
+                            if allowed:
+                                wrongly_refused.append((username, path))
+                            for labels in made.values():
+                                assert not any(label in response.text for label in labels)
+                            continue
+                        if not allowed:
+                            leaks.append((username, path))
+                            continue
+                        rows = response.json()
+                        rows_seen += len(rows)
+                        if noun == "samples":
+                            expected = set().union(*(made.get((t, site), set()) for t in readable))
+                            assert {r["label"] for r in rows} == expected, (username, path)
+                            assert all(may(r["trial"], site) for r in rows), (username, path)
+                        else:
+                            expected_codes = {
+                                code
+                                for t in readable
+                                for code in shipped.get((t, site), {}).values()
+                            }
+                            assert {r["code"] for r in rows} == expected_codes, (username, path)
+                            for row in rows:
+                                assert set(row["labels"]) <= set().union(
+                                    *(made.get((t, site), set()) for t in readable)
+                                ), (username, path, row)
+    assert leaks == []
+    assert wrongly_refused == []
+    assert checked == len(USERS) * 4 * 3 * 2
+    assert rows_seen > 20  # the lists were not merely empty

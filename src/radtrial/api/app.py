@@ -20,6 +20,7 @@ from radtrial.api.routers import (
     allocation_lists,
     audit,
     auth,
+    biobank,
     course,
     deviations,
     fractions,
@@ -133,6 +134,7 @@ def api_router() -> APIRouter:
         deviations,
         plan_qa,
         outcomes,
+        biobank,
         signatures,
     ):
         router.include_router(module.router)

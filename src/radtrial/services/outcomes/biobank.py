@@ -7,15 +7,23 @@
   follow-up, of consent to data and samples, or no optional biobank consent).
 * **Store** at freezer / rack / box / position. Two samples never share a position: the
   service names the occupant, and UNIQUE(freezer, rack, box, position) backs it up.
-* **Ship** and **receive**: a shipment moves samples out of storage and into transit; its
-  receipt (with any missing samples) completes the chain of custody, which every step appends
-  to.
+* **Ship** and **receive**: a shipment moves samples out of storage (or onward from a
+  receipt) and into transit; its receipt (with any missing samples) completes the chain of
+  custody, which every step appends to. A sample only collected, never stored, is not shipped
+  (decision 0063): no bundled protocol lets a sample type go straight from collection to a
+  central laboratory. A shipment is not in the future nor before any of its samples' last
+  custody step (collection, storage or receipt); a receipt is not in the future nor before the
+  shipment. Whoever receives must hold a role at the samples' sites, checked before anything
+  about the shipment (received or not, its times, its contents) is answered.
 * **Flag** for destruction when consent to samples is withdrawn: every sample of the
   participant whose use is no longer allowed; **destroy** records when, how, why and who
   witnessed it and frees the position.
 
 Moving a sample changes its stored state, which the audit trail records as an update; the
-step itself ("stored at …", "shipped in …") is the reason unless the user gives one.
+step itself ("stored at …", "shipped in …") is the reason unless the user gives one. Free text
+is refused (located) when longer than its column (:data:`TEXT_LENGTHS`), before the database
+would refuse it. The site's lists of samples and shipments are in
+:mod:`radtrial.services.outcomes.biobank_views`.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from radtrial.errors import Conflict, InvalidInput
+from radtrial.errors import Conflict, InvalidInput, PermissionDenied
 from radtrial.protocol import Protocol
 from radtrial.protocol.biobank import SampleType
 from radtrial.services.access import acting_user, require_site_role
@@ -38,6 +46,7 @@ from radtrial.services.outcomes._context import (
     require_visit,
     utc_instant,
 )
+from radtrial.services.policy import Action, log_access
 from radtrial.services.protocol_versions import current_protocol
 from radtrial.store.database import Database, ResearchUnitOfWork
 from radtrial.store.outcome_records import (
@@ -46,12 +55,15 @@ from radtrial.store.outcome_records import (
     SampleRecord,
     ShipmentRecord,
 )
+from radtrial.store.records import ParticipantRecord, UserRecord
 from radtrial.store.repositories.outcomes import local_date
 from radtrial.trial.consent import WITHDRAWAL_ORDER, Collectable, may_collect
 
 __all__ = [
     "DESTRUCTION_REASONS",
     "MAX_ALIQUOTS",
+    "SHIPPABLE",
+    "TEXT_LENGTHS",
     "SampleHistory",
     "collect_sample",
     "destroy_sample",
@@ -68,10 +80,35 @@ DESTRUCTION_REASONS = ("consent_withdrawn", "exhausted", "quality_failure", "exp
 #: The most aliquots one collection may be split into.
 MAX_ALIQUOTS = 99
 
+#: The longest text each free-text field may hold: the sizes of its column in
+#: ``radtrial.store.tables`` (``samples``, ``sample_shipments``, ``sample_receipts``,
+#: ``sample_destructions``), so that PostgreSQL never refuses what SQLite would keep.
+TEXT_LENGTHS = {
+    "freezer": 32,
+    "rack": 32,
+    "box": 32,
+    "position": 16,
+    "shipment": 64,
+    "from_location": 200,
+    "to_location": 200,
+    "courier": 200,
+    "condition": 64,
+    "method": 200,
+    "witness": 128,
+}
+#: The states a sample is shipped from: in storage, or received at a shipment's destination
+#: (forwarded onward). A sample only collected is refused (decision 0063).
+SHIPPABLE = frozenset({"stored", "received"})
+
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_PART_LENGTHS = {"freezer": 32, "rack": 32, "box": 32, "position": 16}
 _STORABLE = frozenset({"collected", "stored", "received"})
-_SHIPPABLE = frozenset({"collected", "stored", "received"})
+#: The reason a time before a sample's last custody step is refused, by that step.
+_BEFORE = {
+    "collected": "before_collection",
+    "aliquoted": "before_collection",
+    "stored": "before_storage",
+    "received": "before_receipt",
+}
 
 
 def _label(value: str, field: str = "label") -> str:
@@ -88,18 +125,66 @@ def _label(value: str, field: str = "label") -> str:
 
 def _code(value: str, field: str) -> str:
     code = value.strip()
-    if not code or len(code) > 64:
+    if not code or len(code) > TEXT_LENGTHS["shipment"]:
         raise InvalidInput("give 1–64 characters", location=field, detail={"reason": "bad_code"})
     return code
 
 
+def _too_long(text: str, field: str, length: int) -> None:
+    if len(text) > length:
+        raise InvalidInput(
+            f"give at most {length} characters, not {len(text)}",
+            location=field,
+            detail={"reason": "too_long", "max_length": length},
+        )
+
+
 def _required(value: str, field: str, length: int = 200) -> str:
     text = value.strip()
-    if not text or len(text) > length:
+    if not text:
         raise InvalidInput(
             f"give 1–{length} characters", location=field, detail={"reason": "bad_text"}
         )
+    _too_long(text, field, length)
     return text
+
+
+def _optional(value: str | None, field: str) -> str | None:
+    """Stripped text or None for nothing or blanks; longer than its column is refused."""
+    text = optional_text(value)
+    if text is not None:
+        _too_long(text, field, TEXT_LENGTHS[field])
+    return text
+
+
+def _not_before_last_step(
+    uow: ResearchUnitOfWork, sample: SampleRecord, at: datetime, field: str
+) -> None:
+    """Refuse ``at`` when it is before the sample's last custody step (collection, aliquoting,
+    storage or receipt): custody is a sequence in time."""
+    steps = uow.biobank.custody(sample)
+    if not steps:
+        return
+    last = steps[-1]
+    if at < last.at:
+        raise InvalidInput(
+            f"{at.isoformat()} is before sample {sample.label} was {last.action} "
+            f"({last.at.isoformat()})",
+            location=field,
+            detail={
+                "reason": _BEFORE.get(last.action, "before_custody"),
+                "label": sample.label,
+                "step": last.action,
+                "at": last.at.isoformat(),
+            },
+        )
+
+
+def _not_in_future(at: datetime, now: datetime, field: str) -> None:
+    if at > now:
+        raise InvalidInput(
+            f"{at.isoformat()} is in the future", location=field, detail={"reason": "in_future"}
+        )
 
 
 def _sample_type(protocol: Protocol, code: str) -> SampleType:
@@ -224,13 +309,21 @@ def collect_sample(
     return db.run(work, actor=actor)
 
 
+def _authorise(
+    uow: ResearchUnitOfWork, user: UserRecord, sample: SampleRecord, action: str
+) -> ParticipantRecord:
+    """The sample's participant, once ``user`` may ``action`` at their site."""
+    participant = uow.participants.get(sample.study_id)
+    require_site_role(user, OUTCOME_ROLES, participant.trial_slug, participant.site_code, action)
+    return participant
+
+
 def _open_sample(
     uow: ResearchUnitOfWork, actor: str, label: str, action: str
 ) -> tuple[SampleRecord, Protocol]:
     user = acting_user(uow, actor)
     sample = uow.biobank.sample(_label(label), lock=True)
-    participant = uow.participants.get(sample.study_id)
-    require_site_role(user, OUTCOME_ROLES, participant.trial_slug, participant.site_code, action)
+    participant = _authorise(uow, user, sample, action)
     protocol, _ = current_protocol(uow, participant.trial_slug)
     return sample, protocol
 
@@ -259,10 +352,10 @@ def _usable(
 
 def _position(freezer: str, rack: str, box: str, position: str) -> tuple[str, str, str, str]:
     return (
-        _required(freezer, "freezer", _PART_LENGTHS["freezer"]),
-        _required(rack, "rack", _PART_LENGTHS["rack"]),
-        _required(box, "box", _PART_LENGTHS["box"]),
-        _required(position, "position", _PART_LENGTHS["position"]),
+        _required(freezer, "freezer", TEXT_LENGTHS["freezer"]),
+        _required(rack, "rack", TEXT_LENGTHS["rack"]),
+        _required(box, "box", TEXT_LENGTHS["box"]),
+        _required(position, "position", TEXT_LENGTHS["position"]),
     )
 
 
@@ -282,20 +375,23 @@ def store_sample(
 
     Refused with nothing written: an occupied position (naming its sample); a sample in
     transit, missing or destroyed; one flagged for destruction or whose use consent no longer
-    allows.
+    allows; a time in the future or before the sample's last custody step.
     """
     spot = _position(freezer, rack, box, position)
     where = "/".join(spot)
 
     def work(uow: ResearchUnitOfWork) -> SampleRecord:
         sample, protocol = _open_sample(uow, actor, label, "store samples")
-        at = utc_instant(stored_at, "stored_at") if stored_at is not None else uow.now()
+        now = uow.now()
+        at = utc_instant(stored_at, "stored_at") if stored_at is not None else now
         if sample.status not in _STORABLE:
             raise InvalidInput(
                 f"sample {sample.label} is {sample.status}: it cannot be stored",
                 location="label",
                 detail={"reason": "not_storable", "status": sample.status},
             )
+        _not_in_future(at, now, "stored_at")
+        _not_before_last_step(uow, sample, at, "stored_at")
         _usable(uow, sample, protocol, at)
         occupant = uow.biobank.occupant(*spot)
         if occupant is not None:
@@ -336,9 +432,13 @@ def ship_samples(
 ) -> ShipmentRecord:
     """Ship samples (taken out of storage) as shipment ``code`` to ``to_location``.
 
-    ``from_location`` defaults to the samples' site. Refused with nothing written: no labels or
-    a label twice; a taken shipment code (:class:`Conflict`); a sample in transit, missing or
-    destroyed, flagged for destruction or no longer usable under its consent.
+    ``from_location`` defaults to the samples' site. Every sample is authorised (a role at its
+    participant's site) before anything about any of them is answered. Refused with nothing
+    written: no labels or a label twice; text longer than its column; a taken shipment code
+    (:class:`Conflict`); a sample never stored (``not_stored``, naming every such sample: see
+    decision 0063), in transit, missing or destroyed, flagged for destruction or no longer
+    usable under its consent; a ``shipped_at`` in the future or before a sample's last custody
+    step (its collection, storage or receipt).
     """
     if not labels:
         raise InvalidInput(
@@ -348,31 +448,53 @@ def ship_samples(
     if len(set(names)) != len(names):
         raise InvalidInput("a sample is named twice", location="labels", detail={"reason": "twice"})
     shipment_code = _code(code, "shipment")
-    destination = _required(to_location, "to_location")
+    destination = _required(to_location, "to_location", TEXT_LENGTHS["to_location"])
+    origin_given = (
+        _required(from_location, "from_location", TEXT_LENGTHS["from_location"])
+        if from_location
+        else None
+    )
+    courier_text = _optional(courier, "courier")
+    condition_text = _optional(condition, "condition")
 
     def work(uow: ResearchUnitOfWork) -> ShipmentRecord:
-        at = utc_instant(shipped_at, "shipped_at") if shipped_at is not None else uow.now()
-        samples = []
-        for name in names:
-            sample, protocol = _open_sample(uow, actor, name, "ship samples")
-            if sample.status not in _SHIPPABLE:
+        opened = [_open_sample(uow, actor, name, "ship samples") for name in names]
+        now = uow.now()
+        at = utc_instant(shipped_at, "shipped_at") if shipped_at is not None else now
+        unstored = []
+        for sample, protocol in opened:
+            if sample.status == "collected":
+                unstored.append(sample.label)
+                continue
+            if sample.status not in SHIPPABLE:
                 raise InvalidInput(
                     f"sample {sample.label} is {sample.status}: it cannot be shipped",
                     location="labels",
                     detail={"reason": "not_shippable", "status": sample.status},
                 )
             _usable(uow, sample, protocol, at)
-            samples.append(sample)
+        if unstored:
+            raise InvalidInput(
+                f"{', '.join(unstored)} {'was' if len(unstored) == 1 else 'were'} collected but "
+                "never stored: store a sample at its position before shipping it (the protocol "
+                "does not let samples go straight from collection to another laboratory)",
+                location="labels",
+                detail={"reason": "not_stored", "labels": unstored},
+            )
+        _not_in_future(at, now, "shipped_at")
+        samples = [sample for sample, _ in opened]
+        for sample in samples:
+            _not_before_last_step(uow, sample, at, "shipped_at")
         if uow.biobank.shipment_exists(shipment_code):
             raise Conflict(f"shipment {shipment_code!r} is already recorded", location="shipment")
-        origin = _required(from_location or samples[0].site_code, "from_location")
+        origin = origin_given or samples[0].site_code
         shipment = uow.biobank.add_shipment(
             code=shipment_code,
             from_location=origin,
             to_location=destination,
             shipped_at=at,
-            courier=optional_text(courier),
-            condition=optional_text(condition),
+            courier=courier_text,
+            condition=condition_text,
             samples=samples,
         )
         for sample in samples:
@@ -395,29 +517,48 @@ def receive_shipment(
     missing: Sequence[str] = (),
     note: str | None = None,
     reason: str | None = None,
+    client_address: str | None = None,
 ) -> ShipmentRecord:
     """Record the receipt of shipment ``code``; ``missing`` names samples that did not arrive.
 
-    Refused with nothing written: an unknown shipment, one already received
-    (:class:`Conflict`), a receipt before shipping or in the future, a missing label that was
-    not in the shipment.
+    The receiver must hold a role at the site of every sample in the shipment. That is checked
+    first: a user who may not receive it is refused (:class:`PermissionDenied`, written to the
+    access log) the same way whether it was received or not, and learns nothing of its times or
+    contents. Then refused with nothing written: text longer than its column, an unknown
+    shipment (:class:`NotFound`), one already received (:class:`Conflict`), a receipt before
+    shipping or in the future, a missing label that was not in the shipment.
     """
     shipment_code = _code(code, "shipment")
     lost = [_label(label, "missing") for label in missing]
+    condition_text = _optional(condition, "condition")
+    note_text = optional_text(note)
+    refused_at: dict[str, str] = {}
 
     def work(uow: ResearchUnitOfWork) -> ShipmentRecord:
+        user = acting_user(uow, actor)
         shipment = uow.biobank.shipment(shipment_code, lock=True)
+        samples = []
+        for label in shipment.labels:
+            sample = uow.biobank.sample(label, lock=True)
+            participant = uow.participants.get(sample.study_id)
+            refused_at.update(trial=participant.trial_slug, site=participant.site_code)
+            _authorise(uow, user, sample, "receive samples")
+            samples.append(sample)
+        refused_at.clear()
         if shipment.received_at is not None:
             raise Conflict(
                 f"shipment {shipment.code} was received on {shipment.received_at.isoformat()}",
                 location="shipment",
             )
-        at = utc_instant(received_at, "received_at") if received_at is not None else uow.now()
-        if at < shipment.shipped_at or at > uow.now():
+        now = uow.now()
+        at = utc_instant(received_at, "received_at") if received_at is not None else now
+        _not_in_future(at, now, "received_at")
+        if at < shipment.shipped_at:
             raise InvalidInput(
-                "a receipt is after shipping and not in the future",
+                f"{at.isoformat()} is before the shipment left on "
+                f"{shipment.shipped_at.isoformat()}",
                 location="received_at",
-                detail={"reason": "bad_receipt_time"},
+                detail={"reason": "before_shipping"},
             )
         unknown = sorted(set(lost) - set(shipment.labels))
         if unknown:
@@ -426,15 +567,12 @@ def receive_shipment(
                 location="missing",
                 detail={"reason": "not_in_shipment"},
             )
-        samples = [
-            _open_sample(uow, actor, label, "receive samples")[0] for label in shipment.labels
-        ]
         received = uow.biobank.add_receipt(
             shipment,
             received_at=at,
-            condition=optional_text(condition),
+            condition=condition_text,
             missing=sorted(lost),
-            note=optional_text(note),
+            note=note_text,
         )
         for sample in samples:
             status = "missing" if sample.label in lost else "received"
@@ -444,7 +582,21 @@ def receive_shipment(
             )
         return received
 
-    return db.run(work, actor=actor, reason=reason or f"shipment {code.strip()} received")
+    try:
+        return db.run(work, actor=actor, reason=reason or f"shipment {code.strip()} received")
+    except PermissionDenied:
+        log_access(
+            db,
+            actor=actor,
+            action=Action.PARTICIPANT_WRITE.value,
+            outcome="denied",
+            entity="sample_shipments",
+            entity_id=shipment_code,
+            trial_slug=refused_at.get("trial"),
+            site_code=refused_at.get("site"),
+            client_address=client_address,
+        )
+        raise
 
 
 def flag_for_destruction(
@@ -515,7 +667,8 @@ def destroy_sample(
             location="destruction_reason",
             detail={"reason": "not_allowed", "allowed": list(DESTRUCTION_REASONS)},
         )
-    how = _required(method, "method")
+    how = _required(method, "method", TEXT_LENGTHS["method"])
+    witnessed = _optional(witness, "witness")
     text = optional_text(note)
     if why == "other" and text is None:
         raise InvalidInput(
@@ -551,7 +704,7 @@ def destroy_sample(
             destroyed_at=at,
             method=how,
             reason=why,
-            witness=optional_text(witness),
+            witness=witnessed,
             note=text,
         )
         uow.biobank.add_custody(destroyed, action="destroyed", at=at, location=where)
