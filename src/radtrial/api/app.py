@@ -17,17 +17,22 @@ from radtrial import __version__
 from radtrial.api import errors
 from radtrial.api.idempotency import IDEMPOTENCY_HEADER, IdempotencyMiddleware
 from radtrial.api.routers import (
+    adverse_events,
     allocation_lists,
     audit,
     auth,
     biobank,
     course,
     deviations,
+    ecog,
+    endpoints,
+    follow_up,
     fractions,
-    outcomes,
     participants,
     plan_qa,
     portal_invitations,
+    recist,
+    recist_corrections,
     screenings,
     signatures,
     sites,
@@ -133,8 +138,13 @@ def api_router() -> APIRouter:
         fractions,
         deviations,
         plan_qa,
-        outcomes,
+        adverse_events,
+        ecog,
+        recist,
+        recist_corrections,
+        follow_up,
         biobank,
+        endpoints,
         signatures,
     ):
         router.include_router(module.router)
