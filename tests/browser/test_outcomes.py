@@ -3,9 +3,10 @@ adverse event (a grade the CTCAE term does not have and an onset before registra
 next to their fields, nothing stored), an investigator signs an adverse event by re-entering
 the password (a wrong one refused), an investigator records a PROSARC-2 RECIST baseline and
 follow-up and sees the sum of diameters and response computed, then every lesion and
-measurement on the records they sign, and the ECOG form offers 0-5 only and refuses a status
-outside them. A refused form's page opens at that form, its banner linking to the field.
-Screenshots are kept as artefacts.
+measurement on the records they sign, and corrects a baseline diameter on its page (a
+non-measurable one refused in the lesion's row first), and the ECOG form offers 0-5 only and
+refuses a status outside them. A refused form's page opens at that form, its banner linking to
+the field. Screenshots are kept as artefacts.
 
 Forms are found by the address they post to (each ends in the fragment the answer opens at)
 and fields by their labels within that form, so forms added to the outcomes page elsewhere do
@@ -313,6 +314,29 @@ def test_a_recist_baseline_and_follow_up_show_the_sum_and_response_computed(
         ["N1", "non-target", "bone", "no", "–", "–", "–"],
     ]
     screenshot(page, "outcomes-9b-recist-baseline-record")
+
+    # The monitor's query: T2 measured 35 mm, not 25 mm. The investigator corrects it on the
+    # page; a non-measurable size is refused in T2's row first, what was typed kept.
+    correction = page.locator("form[action$='/correct#correction']")
+    assert correction.get_by_label("Diameter (mm) 2", exact=True).input_value() == "25"
+    correction.get_by_label("Diameter (mm) 2", exact=True).fill("3")
+    correction.get_by_label("Reason for the correction").fill("source: T2 measured 35 mm")
+    correction.get_by_role("button", name="Save the correction").click()
+    page.wait_for_load_state()
+    correction = page.locator("form[action$='/correct#correction']")
+    diameter = correction.get_by_label("Diameter (mm) 2", exact=True)
+    assert "a CT lesion of 3 mm is non-measurable" in _error_under_row(page, diameter)
+    assert _banner_links_to(page, diameter) == "Diameter (mm), lesion T2"
+    assert _in_view(page, correction.get_by_role("alert"))
+    screenshot(page, "outcomes-9c-recist-correction-refused")
+    diameter.fill("35")
+    correction.get_by_role("button", name="Save the correction").click()
+    page.wait_for_url(re.compile(r".*/recist-baselines/\d+\?corrected=true.*"))
+    notice = page.get_by_role("status")
+    assert "The correction was saved." in notice.inner_text()
+    assert "Follow-ups whose evaluation changed:" in notice.inner_text()
+    assert lesions.nth(1).locator("th, td").all_inner_texts()[6] == "35.0 mm (longest diameter)"
+    screenshot(page, "outcomes-9d-recist-baseline-corrected")
 
 
 def test_the_ecog_form_offers_0_to_5_and_refuses_anything_else_next_to_the_field(

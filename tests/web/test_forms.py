@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from radtrial.errors import InvalidInput
-from radtrial.web.forms import form_date, form_text
+from radtrial.web.forms import form_date, form_number, form_text
 
 
 def test_a_date_is_read_as_typed_or_refused_at_its_field() -> None:
@@ -35,3 +35,13 @@ def test_text_is_trimmed_and_a_blank_is_refused_at_its_field() -> None:
     with pytest.raises(InvalidInput) as blank:
         form_text(" \t", "note", "give the reason")
     assert (blank.value.location, str(blank.value)) == ("note", "note: give the reason")
+
+
+def test_a_number_takes_a_decimal_comma_and_refuses_what_is_not_finite() -> None:
+    assert form_number(" 12,5 ", "target_lesions[T1].baseline_mm") == 12.5
+    assert form_number("30", "volume_ml") == 30.0
+    assert form_number("", "volume_ml", required=False) is None
+    for typed in ("", "twelve", "nan", "inf", "-Infinity"):
+        with pytest.raises(InvalidInput) as refused:
+            form_number(typed, "target_lesions[T1].baseline_mm")
+        assert refused.value.location == "target_lesions[T1].baseline_mm"

@@ -3,12 +3,13 @@ read is :class:`InvalidInput` located at its field, so the page shows the error 
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Literal, overload
 
 from radtrial.errors import InvalidInput
 
-__all__ = ["form_date", "form_text"]
+__all__ = ["form_date", "form_number", "form_text"]
 
 
 @overload
@@ -39,3 +40,24 @@ def form_text(text: str, field: str, missing: str) -> str:
     if not value:
         raise InvalidInput(missing, location=field)
     return value
+
+
+@overload
+def form_number(value: str, field: str, *, required: Literal[True] = True) -> float: ...
+@overload
+def form_number(value: str, field: str, *, required: Literal[False]) -> float | None: ...
+def form_number(value: str, field: str, *, required: bool = True) -> float | None:
+    """``value`` as a finite number, a decimal comma read as a point (as typed in Norway);
+    blank is None when not ``required``."""
+    text = value.strip().replace(",", ".")
+    if not text:
+        if required:
+            raise InvalidInput("give a number", location=field)
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a number", location=field) from None
+    if not math.isfinite(number):
+        raise InvalidInput(f"{text!r} is not a number", location=field)
+    return number

@@ -9,9 +9,10 @@ whether the analgesic question applies to the chosen symptom); what is posted go
 service as ``POST /api/v1/participants/{id}/symptom-ratings``
 (:func:`radtrial.services.outcomes.pro.record_symptom`), which validates it.
 
-:func:`error_target` places a refused form's error on the outcomes page: the element its
-``location`` names (a field, the input of a lesion's row, a lesion table, or the form itself)
-with the translated label the error banner links to it by.
+:func:`error_target` places a refused form's error on the outcomes page, or on a record page's
+correction form (:mod:`radtrial.web.corrections`): the element its ``location`` names (a field,
+the input of a lesion's row, a lesion table, or the form itself) with the translated label the
+error banner links to it by.
 """
 
 from __future__ import annotations
@@ -216,6 +217,24 @@ _FIELDS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "label": ("st-label", "outcomes.label"),
         **{p: (f"st-{p}", f"outcomes.part.{p}") for p in ("freezer", "rack", "box", "position")},
     },
+    # The correction forms of the record pages (radtrial.web.corrections).
+    "adverse-event-correction": {
+        "grade": ("cae-grade", "outcomes.grade"),
+        "attribution": ("cae-attribution", "outcomes.attribution"),
+        "resolved_on": ("cae-resolved", "outcomes.resolved_on"),
+        "outcome": ("cae-outcome", "outcomes.ae_outcome"),
+        "reason": ("cae-reason", "correction.reason"),
+    },
+    "recist-baseline-correction": {
+        "assessed_on": ("cbl-date", "outcomes.assessed_on"),
+        "reason": ("cbl-reason", "correction.reason"),
+    },
+    "recist-follow-up-correction": {
+        "assessed_on": ("cfu-date", "outcomes.assessed_on"),
+        "non_target": ("cfu-non-target", "outcomes.non_target"),
+        "new_lesions": ("cfu-new", "outcomes.new_lesions"),
+        "reason": ("cfu-reason", "correction.reason"),
+    },
 }
 #: Each form's heading, naming an error no field of the form holds.
 _TITLES = {
@@ -226,6 +245,9 @@ _TITLES = {
     "recist-follow-up": "outcomes.follow_up",
     "sample": "outcomes.collect",
     "storage": "outcomes.store",
+    "adverse-event-correction": "correction.heading",
+    "recist-baseline-correction": "correction.heading",
+    "recist-follow-up-correction": "correction.heading",
 }
 #: The input of a baseline lesion's row a ``…_lesions[<id>].<part>`` error marks, and its
 #: column's label; any other part marks the lesion id.
@@ -233,12 +255,39 @@ _LESION_INPUTS = {
     "lesion_id": ("id", "outcomes.lesion_id"),
     "organ": ("organ", "outcomes.organ"),
     "baseline_mm": ("mm", "outcomes.diameter_mm"),
+    "modality": ("modality", "record.lesion.modality"),
+    "slice_thickness_mm": ("slice", "correction.slice_mm"),
     "nodal": ("nodal", "outcomes.nodal"),
     "irradiated_index": ("index", "outcomes.irradiated_index"),
+    "previously_irradiated": ("prev", "record.lesion.previously_irradiated"),
+    "progressed_after_irradiation": ("progressed", "record.lesion.progressed_after_irradiation"),
 }
+_COLUMN_LABELS = dict(_LESION_INPUTS.values())
+#: The lesion rows of each baseline form: their id prefix and the columns a target (``t``) and a
+#: non-target (``n``) row have.
+_LESION_FORMS: Mapping[str, tuple[str, Mapping[str, frozenset[str]]]] = {
+    "recist-baseline": (
+        "bl",
+        {
+            "t": frozenset({"id", "organ", "mm", "nodal", "index"}),
+            "n": frozenset({"id", "organ"}),
+        },
+    ),
+    "recist-baseline-correction": (
+        "cbl",
+        {
+            "t": frozenset(_COLUMN_LABELS),
+            "n": frozenset({"id", "organ", "nodal", "index"}),
+        },
+    ),
+}
+#: The id prefix of each follow-up form's size inputs.
+_SIZE_INPUTS = {"recist-follow-up": "fu", "recist-follow-up-correction": "cfu"}
 _LESION = re.compile(r"(target|non_target)_lesions\[(.+?)\](?:\.(\w+))?")
 _SIZE = re.compile(r"(?:sizes|diameters_mm)\[(.+)\]")
 _ROW_ID = re.compile(r"([tn])(\d{1,2})_id")
+#: A row's own input (``t3_id``), where a row is refused before it names a lesion.
+_ROW_INPUT = re.compile(r"([tn])(\d{1,2})_([a-z]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,9 +309,30 @@ class ErrorTarget:
     row: str | None = None
 
 
+def _row_target(
+    t: Callable[..., str], form: str, prefix: str, row: str, column: str, lesion: str
+) -> ErrorTarget:
+    where, columns = _LESION_FORMS[form]
+    if column not in columns[prefix]:
+        column = "id"
+    label = t(_COLUMN_LABELS[column])
+    return ErrorTarget(
+        form,
+        "row",
+        f"{where}-{prefix}{row}-{column}",
+        f"{where}-{prefix}{row}-error",
+        t("outcomes.error_in_row", field=label, lesion=lesion) if lesion else label,
+        row=f"{prefix}{row}",
+    )
+
+
 def _lesion_target(
     t: Callable[..., str], form: str, name: str, values: Mapping[str, str]
 ) -> ErrorTarget | None:
+    own = _ROW_INPUT.fullmatch(name)
+    if own is not None:
+        prefix, row, column = own.groups()
+        return _row_target(t, form, prefix, row, column, values.get(f"{prefix}{row}_id", ""))
     match = _LESION.fullmatch(name)
     if match is None:
         return None
@@ -272,18 +342,10 @@ def _lesion_target(
         row = _ROW_ID.fullmatch(key)
         if row is None or row.group(1) != prefix or typed.strip() != lesion:
             continue
-        column, label = _LESION_INPUTS.get(part or "", _LESION_INPUTS["lesion_id"])
-        if prefix == "n" and column not in ("id", "organ"):
-            column, label = _LESION_INPUTS["lesion_id"]
-        where = f"bl-{prefix}{row.group(2)}"
-        return ErrorTarget(
-            form,
-            "row",
-            f"{where}-{column}",
-            f"{where}-error",
-            t("outcomes.error_in_row", field=t(label), lesion=lesion),
-            row=f"{prefix}{row.group(2)}",
-        )
+        if values.get(f"{prefix}{row.group(2)}_remove") == "on":
+            continue  # a removed row does not hold the lesion
+        column = _LESION_INPUTS.get(part or "", _LESION_INPUTS["lesion_id"])[0]
+        return _row_target(t, form, prefix, row.group(2), column, lesion)
     return None
 
 
@@ -303,24 +365,25 @@ def error_target(
     whether the target symptom is already chosen (then shown as text, not asked).
     """
     name = (location or "").removeprefix("body.")
-    if form == "recist-baseline":
+    if form in _LESION_FORMS:
         found = _lesion_target(t, form, name, values)
         if found is not None:
             return found
+        where = _LESION_FORMS[form][0]
         if name.startswith("non_target_lesions"):
             label = t("outcomes.non_target_lesions")
-            return ErrorTarget(form, "table", "bl-non-targets", "bl-non-targets-error", label)
+            table = f"{where}-non-targets"
+            return ErrorTarget(form, "table", table, f"{table}-error", label)
         if name.startswith("target_lesions") or name in ("lesion_id", "irradiated_index"):
             label = t("outcomes.target_lesions")
-            return ErrorTarget(form, "table", "bl-targets", "bl-targets-error", label)
-    size = _SIZE.fullmatch(name) if form == "recist-follow-up" else None
+            return ErrorTarget(form, "table", f"{where}-targets", f"{where}-targets-error", label)
+    size = _SIZE.fullmatch(name) if form in _SIZE_INPUTS else None
     if size is not None:
         for index, (lesion, organ) in enumerate(follow_up_targets, 1):
             if lesion == size.group(1):
                 label = t("outcomes.lesion_size", lesion=lesion, organ=organ)
-                return ErrorTarget(
-                    form, "field", f"fu-size-{index}", f"fu-size-{index}-error", label
-                )
+                field = f"{_SIZE_INPUTS[form]}-size-{index}"
+                return ErrorTarget(form, "field", field, f"{field}-error", label)
     fields = _FIELDS.get(form, {})
     base = name if name in fields else re.split(r"[\[.]", name, maxsplit=1)[0]
     if base in fields:

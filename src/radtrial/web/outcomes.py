@@ -29,7 +29,7 @@ from radtrial.clinical.recist.lesions import NonTargetLesion, TargetLesion
 from radtrial.errors import Conflict, InvalidInput, NotFound, RadtrialError
 from radtrial.services import outcome_views, participants
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
-from radtrial.web.forms import form_date
+from radtrial.web.forms import form_date, form_number
 from radtrial.web.i18n import translate
 from radtrial.web.outcome_forms import (
     error_target,
@@ -94,21 +94,6 @@ def error_field(location: str | None) -> str | None:
     if not location:
         return None
     return location.removeprefix("body.")
-
-
-def _number(value: str, field: str, *, required: bool = True) -> float | None:
-    text = value.strip().replace(",", ".")
-    if not text:
-        if required:
-            raise InvalidInput("give a number", location=field)
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a number", location=field) from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{text!r} is not a number", location=field)
-    return number
 
 
 def _outcomes_page(
@@ -234,9 +219,9 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
                 TargetLesion(
                     lesion_id=lesion,
                     organ=get(f"t{row}_organ", ""),
-                    baseline_mm=_number(
+                    baseline_mm=form_number(
                         get(f"t{row}_mm", ""), f"target_lesions[{lesion}].baseline_mm"
-                    ),  # type: ignore[arg-type]
+                    ),
                     nodal=get(f"t{row}_nodal") == "on",
                     irradiated_index=get(f"t{row}_index") == "on",
                 )
@@ -256,7 +241,7 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
         )
     elif which == "recist-follow-up":
         sizes = {
-            key.removeprefix("size_"): _number(
+            key.removeprefix("size_"): form_number(
                 value, f"sizes[{key.removeprefix('size_')}]", required=False
             )
             for key, value in form.items()
@@ -282,7 +267,7 @@ def _save(db: DatabaseDep, actor: str, study_id: str, which: str, form: dict[str
             sample_type=get("sample_type", ""),
             visit_id=get("visit", ""),
             collected_at=form_instant(get("collected_at", ""), "collected_at"),
-            volume_ml=_number(get("volume_ml", ""), "volume_ml", required=False),
+            volume_ml=form_number(get("volume_ml", ""), "volume_ml", required=False),
         )
     elif which == "storage":
         biobank.store_sample(
