@@ -543,7 +543,7 @@ def test_no_role_lists_samples_or_shipments_of_a_site_it_may_not_see(world: Worl
     about), and otherwise only rows of participants the user may read. A world of its own, so
     the participants it enrols do not reach the shared world's list tests."""
     from radtrial.services import consent, registration, screening
-    from radtrial.services.outcomes import biobank
+    from radtrial.services.outcomes import biobank, shipments
     from tests.outcomes_support import _prosarc_data
 
     made: dict[tuple[str, str], set[str]] = {}  # (trial, site) -> labels
@@ -594,7 +594,7 @@ def test_no_role_lists_samples_or_shipments_of_a_site_it_may_not_see(world: Worl
                 box="B1",
                 position=f"A{n}",
             )
-        biobank.ship_samples(
+        shipments.ship_samples(
             world.db,
             actor=actor,
             labels=[f"{label}-02"],

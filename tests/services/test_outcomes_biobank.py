@@ -9,7 +9,7 @@ import pytest
 
 from radtrial.errors import Conflict, InvalidInput, PermissionDenied
 from radtrial.services import consent
-from radtrial.services.outcomes import biobank
+from radtrial.services.outcomes import biobank, shipments
 from radtrial.store.database import Database
 from radtrial.store.outcome_records import DestructionRecord, SampleRecord, ShipmentRecord
 from radtrial.store.records import Role
@@ -97,7 +97,7 @@ def test_samples_with_positions_and_custody_from_collection_to_receipt(
     assert "occupied by sample PRS2-0001-PL-BL-02" in str(caught.value)
     assert audit_count(database) == before
 
-    shipment = biobank.ship_samples(
+    shipment = shipments.ship_samples(
         database,
         actor="nurse_ous",
         labels=labels[1:3],
@@ -110,13 +110,13 @@ def test_samples_with_positions_and_custody_from_collection_to_receipt(
     assert shipment.from_location == "OUS"
     # The shipped samples' positions are free again.
     _store(database, labels[0], "A1")
-    received = biobank.receive_shipment(
+    received = shipments.receive_shipment(
         database, actor="inv_ous", code="SHIP-2026-001", condition="frozen", missing=[labels[2]]
     )
     assert received.missing == (labels[2],)
     assert received.received_by == "inv_ous"
     with pytest.raises(Conflict):
-        biobank.receive_shipment(database, actor="inv_ous", code="SHIP-2026-001")
+        shipments.receive_shipment(database, actor="inv_ous", code="SHIP-2026-001")
 
     history = biobank.sample_history(database, actor="monitor", label=labels[1])
     assert [(c.action, c.location, c.shipment_code) for c in history.custody] == [
@@ -308,7 +308,7 @@ def test_a_sample_never_stored_is_not_shipped_and_every_such_sample_is_named(
     _store(database, labels[1], "A1")
     before = audit_count(database)
     with pytest.raises(InvalidInput) as caught:
-        biobank.ship_samples(
+        shipments.ship_samples(
             database, actor="nurse_ous", labels=labels, code="SHIP-1", to_location="Central lab"
         )
     assert caught.value.location == "labels"
@@ -319,13 +319,13 @@ def test_a_sample_never_stored_is_not_shipped_and_every_such_sample_is_named(
 
     # Stored, it ships; received at the destination, it may be forwarded from there.
     _store(database, labels[2], "A2")
-    shipped = biobank.ship_samples(
+    shipped = shipments.ship_samples(
         database, actor="nurse_ous", labels=labels[1:], code="SHIP-1", to_location="Central lab"
     )
     assert shipped.labels == tuple(labels[1:])
     clock.set_day(START + timedelta(days=1))
-    biobank.receive_shipment(database, actor="inv_ous", code="SHIP-1")
-    forwarded = biobank.ship_samples(
+    shipments.receive_shipment(database, actor="inv_ous", code="SHIP-1")
+    forwarded = shipments.ship_samples(
         database, actor="inv_ous", labels=[labels[1]], code="SHIP-2", to_location="Analysis lab"
     )
     assert forwarded.from_location == "OUS"
@@ -354,7 +354,7 @@ def test_a_shipment_is_not_in_the_future_nor_before_its_samples_custody(
     _store(database, labels[1], "A1")
     before = audit_count(database)
     with pytest.raises(InvalidInput) as caught:
-        biobank.ship_samples(
+        shipments.ship_samples(
             database,
             actor="nurse_ous",
             labels=[labels[1]],
@@ -395,7 +395,7 @@ def test_storage_receipt_and_forwarding_times_follow_the_chain_of_custody(
             store(stored_at)
         assert (caught.value.location, caught.value.detail["reason"]) == ("stored_at", reason)
     store(at(START, hour=8) + timedelta(minutes=30))
-    biobank.ship_samples(
+    shipments.ship_samples(
         database, actor="nurse_ous", labels=[labels[1]], code="SHIP-1", to_location="Central lab"
     )
     before = audit_count(database)
@@ -404,15 +404,15 @@ def test_storage_receipt_and_forwarding_times_follow_the_chain_of_custody(
         (at(START + timedelta(days=5)), "in_future"),
     ):
         with pytest.raises(InvalidInput) as caught:
-            biobank.receive_shipment(
+            shipments.receive_shipment(
                 database, actor="inv_ous", code="SHIP-1", received_at=received_at
             )
         assert (caught.value.location, caught.value.detail["reason"]) == ("received_at", reason)
     assert audit_count(database) == before
     clock.set_day(START + timedelta(days=1))
-    biobank.receive_shipment(database, actor="inv_ous", code="SHIP-1")  # day 2, 09:00
+    shipments.receive_shipment(database, actor="inv_ous", code="SHIP-1")  # day 2, 09:00
     with pytest.raises(InvalidInput) as caught:
-        biobank.ship_samples(
+        shipments.ship_samples(
             database,
             actor="inv_ous",
             labels=[labels[1]],
@@ -448,7 +448,7 @@ def test_text_longer_than_its_column_is_refused_at_its_field_on_both_engines(
     def act(text: str, label: str, code: str) -> object:
         if step == "ship":
             values = {"to_location": "Central lab", field: text}
-            return biobank.ship_samples(
+            return shipments.ship_samples(
                 database,
                 actor="nurse_ous",
                 labels=[label],
@@ -456,10 +456,10 @@ def test_text_longer_than_its_column_is_refused_at_its_field_on_both_engines(
                 **values,  # type: ignore[arg-type]
             )
         if step == "receive":
-            biobank.ship_samples(
+            shipments.ship_samples(
                 database, actor="nurse_ous", labels=[label], code=code, to_location="Central lab"
             )
-            return biobank.receive_shipment(database, actor="inv_ous", code=code, condition=text)
+            return shipments.receive_shipment(database, actor="inv_ous", code=code, condition=text)
         return biobank.destroy_sample(
             database,
             actor="inv_ous",
@@ -496,10 +496,10 @@ def test_a_receipt_is_authorised_before_anything_about_the_shipment_is_answered(
     _store(database, labels[1], "A1")
     _store(database, labels[2], "A2")
     for label, code in ((labels[1], "SHIP-OPEN"), (labels[2], "SHIP-DONE")):
-        biobank.ship_samples(
+        shipments.ship_samples(
             database, actor="nurse_ous", labels=[label], code=code, to_location="Central lab"
         )
-    biobank.receive_shipment(database, actor="inv_ous", code="SHIP-DONE")
+    shipments.receive_shipment(database, actor="inv_ous", code="SHIP-DONE")
     # Times and contents that would each be refused, were the user allowed to ask.
     probes = (
         {},
@@ -512,7 +512,7 @@ def test_a_receipt_is_authorised_before_anything_about_the_shipment_is_answered(
         for code in ("SHIP-OPEN", "SHIP-DONE"):
             for probe in probes:
                 with pytest.raises(PermissionDenied) as caught:
-                    biobank.receive_shipment(
+                    shipments.receive_shipment(
                         database,
                         actor=actor,
                         code=code,
@@ -533,7 +533,7 @@ def test_a_receipt_is_authorised_before_anything_about_the_shipment_is_answered(
         ("SHIP-DONE", "OUS", "192.0.2.7"),
     }
     with pytest.raises(NotFound):
-        biobank.receive_shipment(database, actor="inv_hus", code="NO-SUCH")
+        shipments.receive_shipment(database, actor="inv_hus", code="NO-SUCH")
     assert biobank.sample_history(database, actor="monitor", label=labels[1]).sample.status == (
         "shipped"
     )
@@ -547,13 +547,13 @@ def test_a_sites_samples_and_shipments_are_listed_to_those_who_may_read_them(
     labels = [s.label for s in _collect(database, patient, aliquots=3)]
     for n, position in ((1, "A1"), (2, "A2"), (3, "A3")):
         _store(database, labels[n], position)
-    biobank.ship_samples(
+    shipments.ship_samples(
         database, actor="nurse_ous", labels=[labels[1]], code="SHIP-OUT", to_location="Central"
     )
-    biobank.ship_samples(
+    shipments.ship_samples(
         database, actor="nurse_ous", labels=[labels[2]], code="SHIP-IN", to_location="Central"
     )
-    biobank.receive_shipment(database, actor="inv_ous", code="SHIP-IN", missing=[labels[2]])
+    shipments.receive_shipment(database, actor="inv_ous", code="SHIP-IN", missing=[labels[2]])
     hus_patient = _enrol_prosarc_at(database, clock, "HUS", "inv_hus")
     (hus_sample,) = biobank.collect_sample(
         database,
@@ -575,7 +575,7 @@ def test_a_sites_samples_and_shipments_are_listed_to_those_who_may_read_them(
             password_hash=None,
         )  # fmt: skip
         uow.users.grant(username="inv_all", role=Role.INVESTIGATOR, site_code=None)
-    biobank.ship_samples(
+    shipments.ship_samples(
         database,
         actor="inv_all",
         labels=[labels[3], hus_sample.label],
@@ -606,8 +606,8 @@ def test_a_sites_samples_and_shipments_are_listed_to_those_who_may_read_them(
     )
     assert [(s.label, s.position) for s in hus_in_transit] == [(hus_sample.label, None)]
 
-    shipments = biobank_views.site_shipments(database, actor="nurse_ous", site_code="OUS")
-    assert {(s.code, s.state, s.labels, s.samples, s.missing) for s in shipments} == {
+    listed = biobank_views.site_shipments(database, actor="nurse_ous", site_code="OUS")
+    assert {(s.code, s.state, s.labels, s.samples, s.missing) for s in listed} == {
         ("SHIP-OUT", "in_transit", (labels[1],), 1, ()),
         ("SHIP-IN", "received", (labels[2],), 1, (labels[2],)),
         # Only the OUS sample of the shipment carrying both sites' samples is shown.

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from radtrial.services import trials
-from radtrial.services.outcomes import biobank, pro
+from radtrial.services.outcomes import biobank, pro, shipments
 from tests.api.support import World, client_for, sign_in
 from tests.api.test_outcome_routes import _enrol_prosarc_with_biobank
 from tests.outcomes_support import audit_count, audit_rows
@@ -281,7 +281,7 @@ def test_an_invalid_shipment_or_receipt_is_shown_next_to_its_field_and_writes_no
     world: World,
 ) -> None:
     study_id = _stored_aliquots(world)
-    biobank.ship_samples(
+    shipments.ship_samples(
         world.db, actor="inv.ous", labels=[f"{LABEL}-01"], code="SHIP-1", to_location="Biobank"
     )
     before = audit_count(world.db)
@@ -323,7 +323,7 @@ def test_another_sites_user_and_a_post_without_the_token_are_refused_on_shipment
     world: World,
 ) -> None:
     study_id = _stored_aliquots(world)
-    biobank.ship_samples(
+    shipments.ship_samples(
         world.db, actor="inv.ous", labels=[f"{LABEL}-01"], code="SHIP-1", to_location="Biobank"
     )
     ship = {"labels": f"{LABEL}-02", "shipment": "SHIP-2", "to_location": "Biobank"}
@@ -361,7 +361,7 @@ def _section(text: str, element_id: str) -> str:
 
 def test_the_page_lists_stored_samples_to_tick_and_shipments_in_transit(world: World) -> None:
     _stored_aliquots(world)
-    biobank.ship_samples(
+    shipments.ship_samples(
         world.db, actor="inv.ous", labels=[f"{LABEL}-02"], code="SHIP-0", to_location="Biobank"
     )
     with _signed_in(world, "inv.ous") as inv:
@@ -458,10 +458,10 @@ def test_an_unstored_sample_or_an_overlong_condition_is_refused_and_the_ticks_ar
 def test_another_sites_user_gets_the_same_refusal_for_a_received_shipment(world: World) -> None:
     _stored_aliquots(world)
     for n, code in ((1, "SHIP-OPEN"), (2, "SHIP-DONE")):
-        biobank.ship_samples(
+        shipments.ship_samples(
             world.db, actor="inv.ous", labels=[f"{LABEL}-0{n}"], code=code, to_location="X"
         )
-    biobank.receive_shipment(world.db, actor="inv.ous", code="SHIP-DONE")
+    shipments.receive_shipment(world.db, actor="inv.ous", code="SHIP-DONE")
     with _signed_in(world, "inv.hus") as other:
         pages = [
             _form(other, "/sites/HUS/shipments/receipt", shipment=code, missing="NOT-IN-IT")

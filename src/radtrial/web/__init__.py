@@ -13,17 +13,22 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from radtrial.web import (
+    audit,
     biobank,
     course,
     enrolment,
     outcomes,
-    pages,
     participant,
     plan_qa,
     portal,
     portal_invitations,
     records,
+    sign_in,
+    sites,
+    trials,
+    users,
 )
+from radtrial.web.rendering import render_error
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -32,7 +37,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def install(app: FastAPI) -> None:
     """Add the pages, the static assets and the HTML error renderer to ``app``."""
-    app.include_router(pages.router)
+    app.include_router(sign_in.router)
+    app.include_router(trials.router)
+    app.include_router(sites.router)
+    app.include_router(audit.router)
+    app.include_router(users.router)
     app.include_router(enrolment.router)
     app.include_router(participant.router)
     app.include_router(course.router)
@@ -43,4 +52,4 @@ def install(app: FastAPI) -> None:
     app.include_router(portal.router)
     app.include_router(portal_invitations.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.state.render_error = pages.render_error
+    app.state.render_error = render_error

@@ -37,13 +37,14 @@ from radtrial.api.schemas import SITE_PATTERN
 from radtrial.errors import Conflict, InvalidInput, NotFound, RadtrialError
 from radtrial.services import outcome_views, sites
 from radtrial.services.course.state import SITE_TIMEZONE
-from radtrial.services.outcomes import biobank, biobank_views
+from radtrial.services.outcomes import biobank_views, shipments
 from radtrial.services.outcomes.biobank_views import SiteSample, SiteShipment
 from radtrial.services.policy import Action, decide
 from radtrial.services.sites import SiteOverview
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.outcome_forms import form_instant
 from radtrial.web.outcomes import error_field
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.rendering import render
 
 __all__ = ["router"]
 
@@ -182,7 +183,7 @@ def ship(
                 )
             except NotFound:
                 raise InvalidInput(f"no sample {label!r}", location="labels") from None
-        shipment = biobank.ship_samples(
+        shipment = shipments.ship_samples(
             db,
             actor=principal.username,
             labels=labels,
@@ -223,7 +224,7 @@ def receive(
     overview = sites.site_overview(db, user=principal.user, code=code, client_address=address)
     try:
         try:
-            shipment = biobank.receive_shipment(
+            shipment = shipments.receive_shipment(
                 db,
                 actor=principal.username,
                 code=form.get("shipment", ""),

@@ -30,8 +30,9 @@ from radtrial.services.course import (
 )
 from radtrial.services.course_access import course_write, read_course
 from radtrial.services.policy import Action, covers, decide
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.forms import form_date, form_text
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.rendering import render
 
 __all__ = ["router"]
 

@@ -32,8 +32,9 @@ from radtrial.services.screening import (
 )
 from radtrial.trial.eligibility import EligibilityResult, confirmable_criteria
 from radtrial.trial.screening import ClosureReason
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.forms import form_date
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.rendering import render
 
 __all__ = ["router"]
 

@@ -29,6 +29,7 @@ from radtrial.clinical.recist.lesions import NonTargetLesion, TargetLesion
 from radtrial.errors import Conflict, InvalidInput, NotFound, RadtrialError
 from radtrial.services import outcome_views, participants
 from radtrial.services.outcomes import adverse_events, biobank, ecog, tumour, visits
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.forms import form_date, form_number
 from radtrial.web.i18n import translate
 from radtrial.web.outcome_forms import (
@@ -37,8 +38,8 @@ from radtrial.web.outcome_forms import (
     record_symptom_rating,
     symptom_form,
 )
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, language_of, render
 from radtrial.web.record_view import response_name
+from radtrial.web.rendering import language_of, render
 
 __all__ = ["FORMS", "StudyIdPath", "error_field", "router"]
 

@@ -21,8 +21,9 @@ from radtrial.services import participants
 from radtrial.services.consent import record_withdrawal
 from radtrial.services.policy import Action, decide
 from radtrial.services.randomisation import randomise
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.forms import form_date, form_text
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.rendering import render
 
 __all__ = ["participant_page_with_error", "router"]
 

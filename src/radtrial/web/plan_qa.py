@@ -31,7 +31,8 @@ from radtrial.errors import InvalidInput, NotFound, RadtrialError
 from radtrial.services.auth import Principal
 from radtrial.services.course_access import logged_read
 from radtrial.services.plan_qa import plan_qa_evaluations, plan_qa_report
-from radtrial.web.pages import WebPrincipal, check_form_token, render
+from radtrial.web.deps import WebPrincipal, check_form_token
+from radtrial.web.rendering import render
 
 __all__ = ["router"]
 

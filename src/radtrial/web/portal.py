@@ -30,8 +30,9 @@ from radtrial.errors import (
 from radtrial.services import portal
 from radtrial.services.portal import PortalPolicy, PortalPrincipal, QuestionnaireForm
 from radtrial.web import csrf
+from radtrial.web.deps import FormData
 from radtrial.web.i18n import LANGUAGES, translate
-from radtrial.web.pages import FormData, language_of, templates
+from radtrial.web.rendering import language_of, templates
 
 __all__ = ["PORTAL_COOKIE", "router"]
 

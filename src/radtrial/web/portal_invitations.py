@@ -16,8 +16,9 @@ from radtrial.api.deps import ClientAddress, DatabaseDep
 from radtrial.errors import RadtrialError
 from radtrial.services import participants, portal
 from radtrial.services.portal import PortalPolicy
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, render
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.participant import participant_page_with_error
+from radtrial.web.rendering import render
 
 __all__ = ["router"]
 

@@ -50,11 +50,12 @@ from radtrial.services.outcomes import tumour
 from radtrial.services.policy import Action, decide
 from radtrial.web import corrections
 from radtrial.web.corrections import NON_TARGET_ROWS, TARGET_ROWS, CorrectionData, Notice
+from radtrial.web.deps import FormData, WebPrincipal, check_form_token
 from radtrial.web.i18n import translate
 from radtrial.web.outcome_forms import ErrorTarget, error_target
 from radtrial.web.outcomes import StudyIdPath, error_field
-from radtrial.web.pages import FormData, WebPrincipal, check_form_token, language_of, render
 from radtrial.web.record_view import DASH, Translate, present_record
+from radtrial.web.rendering import language_of, render
 
 __all__ = ["FORMS", "KINDS", "CorrectionForm", "Refused", "may_correct", "router"]
 

@@ -24,7 +24,7 @@ from radtrial.api.schemas import NONBLANK_PATTERN, SLUG_PATTERN, Body
 from radtrial.api.schemas_outcomes import Note, SiteCode, StudyId, Text, VisitId
 from radtrial.services import outcome_views, participants
 from radtrial.services.outcome_views import SampleRecord, ShipmentRecord
-from radtrial.services.outcomes import biobank, biobank_views
+from radtrial.services.outcomes import biobank, biobank_views, shipments
 from radtrial.services.outcomes.biobank_views import SampleState, ShipmentState
 
 __all__ = ["router"]
@@ -209,7 +209,7 @@ def ship_samples(
         outcome_views.authorise_sample_write(
             db, user=principal.user, label=label, client_address=address
         )
-    return biobank.ship_samples(
+    return shipments.ship_samples(
         db,
         actor=principal.username,
         labels=body.labels,
@@ -232,7 +232,7 @@ def receive_shipment(
 ) -> ShipmentRecord:
     """Record the shipment's arrival, its condition and any missing samples (the service
     checks the receiver's role at the samples' sites). Audited."""
-    return biobank.receive_shipment(
+    return shipments.receive_shipment(
         db,
         actor=principal.username,
         code=code,

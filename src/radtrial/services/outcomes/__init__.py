@@ -6,7 +6,10 @@
 * :mod:`.ecog`: ECOG performance status;
 * :mod:`.tumour`: RECIST baselines and follow-ups, local and distant progression;
 * :mod:`.events`: progression, death, off study, vital status;
-* :mod:`.biobank`: samples, storage positions, shipments, custody, destruction;
+* :mod:`.biobank`: samples, aliquots, storage positions, flags, destruction, custody;
+  :mod:`.shipments`: shipping and receipt; :mod:`.biobank_views`: a site's samples and shipments;
+* :mod:`.corrections` (adverse events) and :mod:`.recist_corrections`: corrections of entered
+  records, voiding the signatures of what changed;
 * :mod:`.visits`: schedules, visits due per site, missed visits;
 * :mod:`.endpoints`: OS/PFS/LPFS time-to-event data and responder status.
 

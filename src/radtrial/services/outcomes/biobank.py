@@ -1,4 +1,4 @@
-"""The biobank: collect, store, ship, receive, flag for destruction and destroy samples.
+"""The biobank: collect, store, flag for destruction and destroy samples.
 
 * **Collect**: a sample of one of the protocol's sample types, at a protocol visit that
   schedules it, with a unique label, its collection time, processing and aliquots (child
@@ -7,14 +7,7 @@
   follow-up, of consent to data and samples, or no optional biobank consent).
 * **Store** at freezer / rack / box / position. Two samples never share a position: the
   service names the occupant, and UNIQUE(freezer, rack, box, position) backs it up.
-* **Ship** and **receive**: a shipment moves samples out of storage (or onward from a
-  receipt) and into transit; its receipt (with any missing samples) completes the chain of
-  custody, which every step appends to. A sample only collected, never stored, is not shipped
-  (decision 0063): no bundled protocol lets a sample type go straight from collection to a
-  central laboratory. A shipment is not in the future nor before any of its samples' last
-  custody step (collection, storage or receipt); a receipt is not in the future nor before the
-  shipment. Whoever receives must hold a role at the samples' sites, checked before anything
-  about the shipment (received or not, its times, its contents) is answered.
+* **Ship** and **receive** are in :mod:`radtrial.services.outcomes.shipments`.
 * **Flag** for destruction when consent to samples is withdrawn: every sample of the
   participant whose use is no longer allowed; **destroy** records when, how, why and who
   witnessed it and frees the position.
@@ -22,23 +15,17 @@
 Moving a sample changes its stored state, which the audit trail records as an update; the
 step itself ("stored at …", "shipped in …") is the reason unless the user gives one. Free text
 is refused (located) when longer than its column (:data:`TEXT_LENGTHS`), before the database
-would refuse it. The site's lists of samples and shipments are in
-:mod:`radtrial.services.outcomes.biobank_views`.
+would refuse it. The checks every step shares are in :mod:`._samples`; the site's lists of
+samples and shipments are in :mod:`radtrial.services.outcomes.biobank_views`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from radtrial.errors import Conflict, InvalidInput, PermissionDenied
-from radtrial.protocol import Protocol
-from radtrial.protocol.biobank import SampleType
-from radtrial.services.access import acting_user, require_site_role
+from radtrial.errors import Conflict, InvalidInput
 from radtrial.services.outcomes._context import (
-    OUTCOME_ROLES,
     open_entry,
     open_read,
     optional_text,
@@ -46,23 +33,30 @@ from radtrial.services.outcomes._context import (
     require_visit,
     utc_instant,
 )
-from radtrial.services.policy import Action, log_access
-from radtrial.services.protocol_versions import current_protocol
-from radtrial.store.database import Database, ResearchUnitOfWork
-from radtrial.store.outcome_records import (
-    CustodyEventRecord,
-    DestructionRecord,
-    SampleRecord,
-    ShipmentRecord,
+from radtrial.services.outcomes._samples import (
+    _CLEARED,
+    TEXT_LENGTHS,
+    _label,
+    _not_before_last_step,
+    _not_in_future,
+    _open_sample,
+    _optional,
+    _required,
+    _sample_type,
+    _usable,
 )
-from radtrial.store.records import ParticipantRecord, UserRecord
+
+# Shipping and receiving are in .shipments; the CLI (radtrial.cli.biobank) still calls them as
+# biobank.ship_samples and biobank.receive_shipment.
+from radtrial.services.outcomes.shipments import receive_shipment, ship_samples
+from radtrial.store.database import Database, ResearchUnitOfWork
+from radtrial.store.outcome_records import CustodyEventRecord, DestructionRecord, SampleRecord
 from radtrial.store.repositories.outcomes import local_date
 from radtrial.trial.consent import WITHDRAWAL_ORDER, Collectable, may_collect
 
 __all__ = [
     "DESTRUCTION_REASONS",
     "MAX_ALIQUOTS",
-    "SHIPPABLE",
     "TEXT_LENGTHS",
     "SampleHistory",
     "collect_sample",
@@ -80,129 +74,7 @@ DESTRUCTION_REASONS = ("consent_withdrawn", "exhausted", "quality_failure", "exp
 #: The most aliquots one collection may be split into.
 MAX_ALIQUOTS = 99
 
-#: The longest text each free-text field may hold: the sizes of its column in
-#: ``radtrial.store.tables`` (``samples``, ``sample_shipments``, ``sample_receipts``,
-#: ``sample_destructions``), so that PostgreSQL never refuses what SQLite would keep.
-TEXT_LENGTHS = {
-    "freezer": 32,
-    "rack": 32,
-    "box": 32,
-    "position": 16,
-    "shipment": 64,
-    "from_location": 200,
-    "to_location": 200,
-    "courier": 200,
-    "condition": 64,
-    "method": 200,
-    "witness": 128,
-}
-#: The states a sample is shipped from: in storage, or received at a shipment's destination
-#: (forwarded onward). A sample only collected is refused (decision 0063).
-SHIPPABLE = frozenset({"stored", "received"})
-
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _STORABLE = frozenset({"collected", "stored", "received"})
-#: The reason a time before a sample's last custody step is refused, by that step.
-_BEFORE = {
-    "collected": "before_collection",
-    "aliquoted": "before_collection",
-    "stored": "before_storage",
-    "received": "before_receipt",
-}
-
-
-def _label(value: str, field: str = "label") -> str:
-    label = value.strip()
-    if not _LABEL.fullmatch(label):
-        raise InvalidInput(
-            f"a sample label is 1–64 letters, digits, '.', '_' or '-', starting with a letter "
-            f"or digit, not {value!r}",
-            location=field,
-            detail={"reason": "bad_label"},
-        )
-    return label
-
-
-def _code(value: str, field: str) -> str:
-    code = value.strip()
-    if not code or len(code) > TEXT_LENGTHS["shipment"]:
-        raise InvalidInput("give 1–64 characters", location=field, detail={"reason": "bad_code"})
-    return code
-
-
-def _too_long(text: str, field: str, length: int) -> None:
-    if len(text) > length:
-        raise InvalidInput(
-            f"give at most {length} characters, not {len(text)}",
-            location=field,
-            detail={"reason": "too_long", "max_length": length},
-        )
-
-
-def _required(value: str, field: str, length: int = 200) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidInput(
-            f"give 1–{length} characters", location=field, detail={"reason": "bad_text"}
-        )
-    _too_long(text, field, length)
-    return text
-
-
-def _optional(value: str | None, field: str) -> str | None:
-    """Stripped text or None for nothing or blanks; longer than its column is refused."""
-    text = optional_text(value)
-    if text is not None:
-        _too_long(text, field, TEXT_LENGTHS[field])
-    return text
-
-
-def _not_before_last_step(
-    uow: ResearchUnitOfWork, sample: SampleRecord, at: datetime, field: str
-) -> None:
-    """Refuse ``at`` when it is before the sample's last custody step (collection, aliquoting,
-    storage or receipt): custody is a sequence in time."""
-    steps = uow.biobank.custody(sample)
-    if not steps:
-        return
-    last = steps[-1]
-    if at < last.at:
-        raise InvalidInput(
-            f"{at.isoformat()} is before sample {sample.label} was {last.action} "
-            f"({last.at.isoformat()})",
-            location=field,
-            detail={
-                "reason": _BEFORE.get(last.action, "before_custody"),
-                "label": sample.label,
-                "step": last.action,
-                "at": last.at.isoformat(),
-            },
-        )
-
-
-def _not_in_future(at: datetime, now: datetime, field: str) -> None:
-    if at > now:
-        raise InvalidInput(
-            f"{at.isoformat()} is in the future", location=field, detail={"reason": "in_future"}
-        )
-
-
-def _sample_type(protocol: Protocol, code: str) -> SampleType:
-    if protocol.biobank is None:
-        raise InvalidInput(
-            f"the protocol of {protocol.slug} has no biobank",
-            location="sample_type",
-            detail={"reason": "no_biobank"},
-        )
-    for sample_type in protocol.biobank.sample_types:
-        if sample_type.code == code.strip():
-            return sample_type
-    known = ", ".join(t.code for t in protocol.biobank.sample_types)
-    raise InvalidInput(
-        f"the protocol has no sample type {code!r} (types: {known})",
-        location="sample_type",
-        detail={"reason": "unknown_sample_type"},
-    )
 
 
 def _volume(value: float | None, field: str) -> float | None:
@@ -309,47 +181,6 @@ def collect_sample(
     return db.run(work, actor=actor)
 
 
-def _authorise(
-    uow: ResearchUnitOfWork, user: UserRecord, sample: SampleRecord, action: str
-) -> ParticipantRecord:
-    """The sample's participant, once ``user`` may ``action`` at their site."""
-    participant = uow.participants.get(sample.study_id)
-    require_site_role(user, OUTCOME_ROLES, participant.trial_slug, participant.site_code, action)
-    return participant
-
-
-def _open_sample(
-    uow: ResearchUnitOfWork, actor: str, label: str, action: str
-) -> tuple[SampleRecord, Protocol]:
-    user = acting_user(uow, actor)
-    sample = uow.biobank.sample(_label(label), lock=True)
-    participant = _authorise(uow, user, sample, action)
-    protocol, _ = current_protocol(uow, participant.trial_slug)
-    return sample, protocol
-
-
-def _usable(
-    uow: ResearchUnitOfWork, sample: SampleRecord, protocol: Protocol, day: datetime
-) -> None:
-    """Refuse to move a sample flagged for destruction or whose use consent no longer allows."""
-    if sample.destruction_required:
-        raise InvalidInput(
-            f"sample {sample.label} is flagged for destruction ({sample.destruction_basis})",
-            location="label",
-            detail={"reason": "flagged_for_destruction"},
-        )
-    participant = uow.participants.get(sample.study_id)
-    facts = uow.outcomes.facts(participant)
-    require_collectable(
-        facts,
-        Collectable.STORED_SAMPLES_USE,
-        local_date(day),
-        "label",
-        stops=protocol.consent.withdrawal_stops,
-        requires_consent=_sample_type(protocol, sample.sample_type).requires_consent,
-    )
-
-
 def _position(freezer: str, rack: str, box: str, position: str) -> tuple[str, str, str, str]:
     return (
         _required(freezer, "freezer", TEXT_LENGTHS["freezer"]),
@@ -412,191 +243,6 @@ def store_sample(
         return stored
 
     return db.run(work, actor=actor, reason=reason or f"sample {label} stored at {where}")
-
-
-_CLEARED = {"freezer": None, "rack": None, "box": None, "position": None}
-
-
-def ship_samples(
-    db: Database,
-    *,
-    actor: str,
-    labels: Sequence[str],
-    code: str,
-    to_location: str,
-    from_location: str | None = None,
-    shipped_at: datetime | None = None,
-    courier: str | None = None,
-    condition: str | None = None,
-    reason: str | None = None,
-) -> ShipmentRecord:
-    """Ship samples (taken out of storage) as shipment ``code`` to ``to_location``.
-
-    ``from_location`` defaults to the samples' site. Every sample is authorised (a role at its
-    participant's site) before anything about any of them is answered. Refused with nothing
-    written: no labels or a label twice; text longer than its column; a taken shipment code
-    (:class:`Conflict`); a sample never stored (``not_stored``, naming every such sample: see
-    decision 0063), in transit, missing or destroyed, flagged for destruction or no longer
-    usable under its consent; a ``shipped_at`` in the future or before a sample's last custody
-    step (its collection, storage or receipt).
-    """
-    if not labels:
-        raise InvalidInput(
-            "name at least one sample", location="labels", detail={"reason": "empty"}
-        )
-    names = [_label(label, "labels") for label in labels]
-    if len(set(names)) != len(names):
-        raise InvalidInput("a sample is named twice", location="labels", detail={"reason": "twice"})
-    shipment_code = _code(code, "shipment")
-    destination = _required(to_location, "to_location", TEXT_LENGTHS["to_location"])
-    origin_given = (
-        _required(from_location, "from_location", TEXT_LENGTHS["from_location"])
-        if from_location
-        else None
-    )
-    courier_text = _optional(courier, "courier")
-    condition_text = _optional(condition, "condition")
-
-    def work(uow: ResearchUnitOfWork) -> ShipmentRecord:
-        opened = [_open_sample(uow, actor, name, "ship samples") for name in names]
-        now = uow.now()
-        at = utc_instant(shipped_at, "shipped_at") if shipped_at is not None else now
-        unstored = []
-        for sample, protocol in opened:
-            if sample.status == "collected":
-                unstored.append(sample.label)
-                continue
-            if sample.status not in SHIPPABLE:
-                raise InvalidInput(
-                    f"sample {sample.label} is {sample.status}: it cannot be shipped",
-                    location="labels",
-                    detail={"reason": "not_shippable", "status": sample.status},
-                )
-            _usable(uow, sample, protocol, at)
-        if unstored:
-            raise InvalidInput(
-                f"{', '.join(unstored)} {'was' if len(unstored) == 1 else 'were'} collected but "
-                "never stored: store a sample at its position before shipping it (the protocol "
-                "does not let samples go straight from collection to another laboratory)",
-                location="labels",
-                detail={"reason": "not_stored", "labels": unstored},
-            )
-        _not_in_future(at, now, "shipped_at")
-        samples = [sample for sample, _ in opened]
-        for sample in samples:
-            _not_before_last_step(uow, sample, at, "shipped_at")
-        if uow.biobank.shipment_exists(shipment_code):
-            raise Conflict(f"shipment {shipment_code!r} is already recorded", location="shipment")
-        origin = origin_given or samples[0].site_code
-        shipment = uow.biobank.add_shipment(
-            code=shipment_code,
-            from_location=origin,
-            to_location=destination,
-            shipped_at=at,
-            courier=courier_text,
-            condition=condition_text,
-            samples=samples,
-        )
-        for sample in samples:
-            moved = uow.biobank.update_sample(sample, status="shipped", **_CLEARED)
-            uow.biobank.add_custody(
-                moved, action="shipped", at=at, location=destination, shipment=shipment
-            )
-        return shipment
-
-    return db.run(work, actor=actor, reason=reason or f"shipped in shipment {code.strip()}")
-
-
-def receive_shipment(
-    db: Database,
-    *,
-    actor: str,
-    code: str,
-    received_at: datetime | None = None,
-    condition: str | None = None,
-    missing: Sequence[str] = (),
-    note: str | None = None,
-    reason: str | None = None,
-    client_address: str | None = None,
-) -> ShipmentRecord:
-    """Record the receipt of shipment ``code``; ``missing`` names samples that did not arrive.
-
-    The receiver must hold a role at the site of every sample in the shipment. That is checked
-    first: a user who may not receive it is refused (:class:`PermissionDenied`, written to the
-    access log) the same way whether it was received or not, and learns nothing of its times or
-    contents. Then refused with nothing written: text longer than its column, an unknown
-    shipment (:class:`NotFound`), one already received (:class:`Conflict`), a receipt before
-    shipping or in the future, a missing label that was not in the shipment.
-    """
-    shipment_code = _code(code, "shipment")
-    lost = [_label(label, "missing") for label in missing]
-    condition_text = _optional(condition, "condition")
-    note_text = optional_text(note)
-    refused_at: dict[str, str] = {}
-
-    def work(uow: ResearchUnitOfWork) -> ShipmentRecord:
-        user = acting_user(uow, actor)
-        shipment = uow.biobank.shipment(shipment_code, lock=True)
-        samples = []
-        for label in shipment.labels:
-            sample = uow.biobank.sample(label, lock=True)
-            participant = uow.participants.get(sample.study_id)
-            refused_at.update(trial=participant.trial_slug, site=participant.site_code)
-            _authorise(uow, user, sample, "receive samples")
-            samples.append(sample)
-        refused_at.clear()
-        if shipment.received_at is not None:
-            raise Conflict(
-                f"shipment {shipment.code} was received on {shipment.received_at.isoformat()}",
-                location="shipment",
-            )
-        now = uow.now()
-        at = utc_instant(received_at, "received_at") if received_at is not None else now
-        _not_in_future(at, now, "received_at")
-        if at < shipment.shipped_at:
-            raise InvalidInput(
-                f"{at.isoformat()} is before the shipment left on "
-                f"{shipment.shipped_at.isoformat()}",
-                location="received_at",
-                detail={"reason": "before_shipping"},
-            )
-        unknown = sorted(set(lost) - set(shipment.labels))
-        if unknown:
-            raise InvalidInput(
-                f"{', '.join(unknown)} was not in shipment {shipment.code}",
-                location="missing",
-                detail={"reason": "not_in_shipment"},
-            )
-        received = uow.biobank.add_receipt(
-            shipment,
-            received_at=at,
-            condition=condition_text,
-            missing=sorted(lost),
-            note=note_text,
-        )
-        for sample in samples:
-            status = "missing" if sample.label in lost else "received"
-            moved = uow.biobank.update_sample(sample, status=status)
-            uow.biobank.add_custody(
-                moved, action=status, at=at, location=shipment.to_location, shipment=received
-            )
-        return received
-
-    try:
-        return db.run(work, actor=actor, reason=reason or f"shipment {code.strip()} received")
-    except PermissionDenied:
-        log_access(
-            db,
-            actor=actor,
-            action=Action.PARTICIPANT_WRITE.value,
-            outcome="denied",
-            entity="sample_shipments",
-            entity_id=shipment_code,
-            trial_slug=refused_at.get("trial"),
-            site_code=refused_at.get("site"),
-            client_address=client_address,
-        )
-        raise
 
 
 def flag_for_destruction(
