@@ -14,8 +14,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from radtrial.cli import adverse_events, biobank, ecog, endpoints, events, pro, recist, visits
 from radtrial.cli import app as radtrial_app
-from radtrial.cli import biobank, outcomes, recist, visits
 from radtrial.cli.output import EXIT_ERROR
 from radtrial.services import consent
 from radtrial.store.database import Database
@@ -46,7 +46,7 @@ def cli_db(
     db = Database(*database_urls, clock=clock)
     db.upgrade()
     set_up(db)
-    for module in (outcomes, recist, biobank, visits):
+    for module in (pro, adverse_events, ecog, events, endpoints, recist, biobank, visits):
         monkeypatch.setattr(module, "open_database", lambda: Database(*database_urls, clock=clock))
     try:
         yield db

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from radtrial.cli import adverse_events as outcomes
 from radtrial.cli import app as radtrial_app
-from radtrial.cli import outcomes
 from radtrial.cli.output import EXIT_ERROR
 from radtrial.store.database import Database
 from tests.outcomes_support import START, CalendarClock, audit_rows, enrol_pallsoft, set_up

@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from radtrial.cli import course as course_cli
-from radtrial.cli import rt
+from radtrial.cli import fractions, rt, site_closures
 from radtrial.cli.output import EXIT_ERROR
 from radtrial.config import get_settings
 from radtrial.services.optional_fractions import decide_optional_fraction
@@ -45,7 +45,8 @@ def cli_db(
     monkeypatch.setenv("RADTRIAL_DATABASE_URL", database_urls[0])
     monkeypatch.setenv("RADTRIAL_IDENTITY_DATABASE_URL", database_urls[1])
     get_settings.cache_clear()
-    monkeypatch.setattr(course_cli, "open_database", lambda: Database(*database_urls, clock=clock))
+    for module in (course_cli, fractions, site_closures):
+        monkeypatch.setattr(module, "open_database", lambda: Database(*database_urls, clock=clock))
     db = Database(*database_urls, clock=clock)
     db.upgrade()
     try:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import typer
 
 from radtrial.cli import (
+    adverse_events,
     analyse,
     audit,
     biobank,
     db,
     design,
+    ecog,
+    endpoints,
     enrolment,
-    outcomes,
+    events,
+    pro,
     protocol,
     qa,
     randomisation,
@@ -44,14 +48,14 @@ app.command("serve")(serve.serve)
 app.add_typer(enrolment.app)
 app.add_typer(randomisation.app, name="randomisation")
 # Clinical outcomes and the biobank (issue 6).
-app.add_typer(outcomes.pro_app, name="pro")
-app.add_typer(outcomes.ae_app, name="ae")
-app.add_typer(outcomes.ecog_app, name="ecog")
+app.add_typer(pro.pro_app, name="pro")
+app.add_typer(adverse_events.ae_app, name="ae")
+app.add_typer(ecog.ecog_app, name="ecog")
 app.add_typer(recist.app, name="recist")
-app.add_typer(outcomes.event_app, name="event")
+app.add_typer(events.event_app, name="event")
 app.add_typer(biobank.app, name="sample")
 app.add_typer(visits.app, name="visits")
-app.command("endpoints")(outcomes.endpoints_command)
+app.command("endpoints")(endpoints.endpoints_command)
 app.command("analyse")(analyse.analyse_command)
 
 

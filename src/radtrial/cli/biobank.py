@@ -17,10 +17,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from radtrial.cli.arguments import parse_instant
 from radtrial.cli.context import ACTOR_OPTION, open_database, resolve_actor
-from radtrial.cli.outcomes import parse_instant
 from radtrial.cli.output import JSON_OPTION, command, console, print_json
-from radtrial.services.outcomes import biobank
+from radtrial.services.outcomes import biobank, shipments
 from radtrial.store.outcome_records import SampleRecord, ShipmentRecord
 
 __all__ = ["app"]
@@ -144,7 +144,7 @@ def ship(
 ) -> None:
     """Ship samples (they leave storage) as one shipment."""
     with open_database() as db:
-        record = biobank.ship_samples(
+        record = shipments.ship_samples(
             db,
             actor=resolve_actor(actor),
             labels=labels,
@@ -181,7 +181,7 @@ def receive(
 ) -> None:
     """Record the receipt of a shipment."""
     with open_database() as db:
-        record = biobank.receive_shipment(
+        record = shipments.receive_shipment(
             db,
             actor=resolve_actor(actor),
             code=shipment,

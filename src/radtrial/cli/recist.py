@@ -18,8 +18,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from radtrial.cli.arguments import require_day
 from radtrial.cli.context import ACTOR_OPTION, open_database, resolve_actor
-from radtrial.cli.outcomes import require_day
 from radtrial.cli.output import JSON_OPTION, command, console, print_json
 from radtrial.clinical.recist import Modality, NonTargetLesion, TargetLesion
 from radtrial.errors import InvalidInput

@@ -1,9 +1,10 @@
 """``radtrial rt``: radiotherapy courses.
 
 ``compare`` and ``calendar`` need no database (they read at most a bundled protocol); the
-commands on a participant's course (``plan-course``, ``deliver``, ``miss``, ``cancel``,
-``course``, ``compensate``, ``acknowledge``, ``site-closure``) live in
-:mod:`radtrial.cli.course` and are registered here.
+commands on a participant's course (``plan-course``, ``course``, ``compensate``,
+``acknowledge``) live in :mod:`radtrial.cli.course`, those on its fractions (``deliver``,
+``miss``, ``cancel``) in :mod:`radtrial.cli.fractions` and ``site-closure`` in
+:mod:`radtrial.cli.site_closures`; all are registered here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from radtrial.cli import course
+from radtrial.cli import course, fractions, site_closures
 from radtrial.cli.output import JSON_OPTION, command, console, print_json
 from radtrial.errors import InvalidInput
 from radtrial.protocol.prescription import Arm
@@ -27,7 +28,14 @@ app = typer.Typer(
     help="Radiotherapy courses: planning, the delivery ledger, deviations, BED/EQD2.",
     no_args_is_help=True,
 )
-course.register(app)
+app.command("plan-course")(course.plan_course_command)
+app.command("deliver")(fractions.deliver_command)
+app.command("miss")(fractions.miss_command)
+app.command("cancel")(fractions.cancel_command)
+app.command("course")(course.course_command)
+app.command("compensate")(course.compensate_command)
+app.command("acknowledge")(course.acknowledge_command)
+app.add_typer(site_closures.site_closure_app, name="site-closure")
 
 _DEFAULT_ALPHA_BETA = "3,4,10"
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

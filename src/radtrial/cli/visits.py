@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from radtrial.cli.arguments import parse_day
 from radtrial.cli.context import ACTOR_OPTION, open_database, resolve_actor
-from radtrial.cli.outcomes import parse_day
 from radtrial.cli.output import JSON_OPTION, command, console, print_json
 from radtrial.services.outcomes import visits
 

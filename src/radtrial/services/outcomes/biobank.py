@@ -45,10 +45,6 @@ from radtrial.services.outcomes._samples import (
     _sample_type,
     _usable,
 )
-
-# Shipping and receiving are in .shipments; the CLI (radtrial.cli.biobank) still calls them as
-# biobank.ship_samples and biobank.receive_shipment.
-from radtrial.services.outcomes.shipments import receive_shipment, ship_samples
 from radtrial.store.database import Database, ResearchUnitOfWork
 from radtrial.store.outcome_records import CustodyEventRecord, DestructionRecord, SampleRecord
 from radtrial.store.repositories.outcomes import local_date
@@ -63,9 +59,7 @@ __all__ = [
     "destroy_sample",
     "flag_for_destruction",
     "participant_samples",
-    "receive_shipment",
     "sample_history",
-    "ship_samples",
     "store_sample",
 ]
 
