@@ -317,3 +317,33 @@ def test_a_records_date_is_the_sites_date_whatever_the_servers_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_biobank_text_limits_are_the_sizes_of_their_columns() -> None:
+    """The service refuses over-long text at the field before PostgreSQL would; its limits must
+    not drift from the columns they guard."""
+    from radtrial.services.outcomes._samples import TEXT_LENGTHS
+    from radtrial.store.tables import (
+        SampleDestructionRow,
+        SampleReceiptRow,
+        SampleRow,
+        SampleShipmentRow,
+    )
+
+    columns = {
+        "freezer": [SampleRow.freezer],
+        "rack": [SampleRow.rack],
+        "box": [SampleRow.box],
+        "position": [SampleRow.position],
+        "shipment": [SampleShipmentRow.code],
+        "from_location": [SampleShipmentRow.from_location],
+        "to_location": [SampleShipmentRow.to_location],
+        "courier": [SampleShipmentRow.courier],
+        "condition": [SampleShipmentRow.condition, SampleReceiptRow.condition],
+        "method": [SampleDestructionRow.method],
+        "witness": [SampleDestructionRow.witness],
+    }
+    assert set(TEXT_LENGTHS) == set(columns)
+    for field, guarded in columns.items():
+        for column in guarded:
+            assert column.type.length == TEXT_LENGTHS[field], (field, column)
